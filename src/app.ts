@@ -1,0 +1,96 @@
+import { Scalar } from '@scalar/hono-api-reference';
+import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
+import { methodNotAllowed } from 'hono/method-not-allowed';
+import { requestId } from 'hono/request-id';
+import { secureHeaders } from 'hono/secure-headers';
+import type { AppDeps } from './lib/context.ts';
+import { ApiError } from './lib/errors.ts';
+import { createRouter } from './lib/openapi.ts';
+import { TokenService } from './lib/tokens.ts';
+import { methodNotAllowedHandler, notFoundHandler, onError } from './middleware/errors.ts';
+import { ipRateLimit } from './middleware/rate-limit.ts';
+import { requestLog } from './middleware/request-log.ts';
+import { sanitizeInput } from './middleware/sanitize.ts';
+import { resolveTenant } from './middleware/tenant.ts';
+import auth from './routes/auth/auth.index.ts';
+import health from './routes/health/health.index.ts';
+import securityEvents from './routes/security-events/security-events.index.ts';
+import users from './routes/users/users.index.ts';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
+
+/** The one app factory: every runtime entry calls this with its platform bindings. */
+export function createApp(deps: AppDeps) {
+  const app = createRouter();
+  const tokens = new TokenService(deps.config);
+
+  app.onError(onError);
+  app.notFound(notFoundHandler);
+
+  app.use(
+    requestId({
+      generator: () => crypto.randomUUID(),
+      limitLength: 128,
+    }),
+  );
+  app.use(async (c, next) => {
+    // Honour only well-formed incoming ids; anything else is replaced.
+    if (!REQUEST_ID.test(c.get('requestId'))) {
+      const id = crypto.randomUUID();
+      c.set('requestId', id);
+      c.header('X-Request-ID', id);
+    }
+    c.set('deps', deps);
+    c.set('tokens', tokens);
+    await next();
+  });
+  app.use(requestLog);
+  app.use(methodNotAllowed({ app, onMethodNotAllowed: methodNotAllowedHandler }));
+  app.use(secureHeaders({ strictTransportSecurity: 'max-age=63072000; includeSubDomains', xFrameOptions: 'DENY', referrerPolicy: 'no-referrer' }));
+  app.use(
+    cors({
+      origin: (origin) => (deps.config.CORS_ORIGINS.includes(origin) ? origin : null),
+      allowHeaders: ['Authorization', 'Content-Type', 'X-Tenant-ID', 'X-Request-ID', 'Idempotency-Key', 'If-Match'],
+      exposeHeaders: ['X-Request-ID', 'ETag', 'Location', 'RateLimit', 'RateLimit-Policy', 'Retry-After'],
+      maxAge: 600,
+    }),
+  );
+  app.use(
+    bodyLimit({
+      maxSize: deps.config.BODY_LIMIT_BYTES,
+      onError: () => {
+        throw new ApiError('payload_too_large', `Request body exceeds ${deps.config.BODY_LIMIT_BYTES} bytes`);
+      },
+    }),
+  );
+  app.use(ipRateLimit);
+  app.use(sanitizeInput);
+  app.use(resolveTenant);
+
+  app.route('/', health);
+  app.route('/api/auth', auth);
+  app.route('/api/users', users);
+  app.route('/api/security-events', securityEvents);
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+    description: 'Access token from /api/auth/login (or an API key, once enabled for the tenant).',
+  });
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'CRM Edge API',
+      version: '0.1.0',
+      description: 'Multi-tenant CRM API. Errors share one JSON shape (see the Error schema).',
+    },
+    servers: [{ url: '/' }],
+  });
+  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'CRM Edge API reference' }));
+
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

@@ -1,0 +1,51 @@
+import { z } from 'zod';
+
+/**
+ * Every setting the app reads, validated once at start-up. Runtime entries
+ * pass their raw environment (process.env, Deno.env, Worker bindings) here.
+ */
+const csv = z
+  .string()
+  .optional()
+  .transform((v) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : []));
+
+const int = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+export const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters'),
+  JWT_ISSUER: z.string().default('crm-edge-api'),
+  JWT_AUDIENCE: z.string().default('crm-edge-api'),
+  ACCESS_TOKEN_TTL_SECONDS: int(900).refine((v) => v <= 900, 'ACCESS_TOKEN_TTL_SECONDS must be <= 900'),
+  REFRESH_TOKEN_TTL_SECONDS: int(60 * 60 * 24 * 30),
+  INVITATION_TTL_SECONDS: int(60 * 60 * 24 * 7),
+  PLATFORM_ADMIN_KEY: z.string().min(32, 'PLATFORM_ADMIN_KEY must be at least 32 characters'),
+  STRIPE_WEBHOOK_SECRET: z.string().optional(),
+  BASE_DOMAIN: z.string().default('localhost'),
+  /** Where invitation links point (your front-end); defaults to this API's origin. */
+  APP_URL: z.string().url().optional(),
+  CORS_ORIGINS: csv,
+  TRUSTED_PROXIES: csv,
+  BCRYPT_COST: int(10).refine((v) => v >= 10 && v <= 15, 'BCRYPT_COST must be between 10 and 15'),
+  RATE_LIMIT_IP_PER_MINUTE: int(1000),
+  RATE_LIMIT_LOGIN_PER_EMAIL: int(5),
+  RATE_LIMIT_LOGIN_PER_IP: int(100),
+  RATE_LIMIT_LOGIN_WINDOW_SECONDS: int(15 * 60),
+  BODY_LIMIT_BYTES: int(1024 * 1024),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+/** Validates raw env; throws one error listing every missing or invalid variable. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => {
+      const name = i.path.join('.');
+      return env[name] === undefined ? `  ${name}: missing (${i.message})` : `  ${name}: ${i.message}`;
+    });
+    throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}

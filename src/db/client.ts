@@ -1,0 +1,54 @@
+import { sql } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import type * as schema from './schema/index.ts';
+
+export type Schema = typeof schema;
+/** A drizzle handle bound to one transaction (or, for HTTP batches, to one batch). */
+export type Queryable = PgDatabase<PgQueryResultHKT, Schema>;
+
+/** The role requests run as: it owns no table and does not bypass row-level security. */
+export const APP_ROLE = 'crm_app';
+
+type Awaited<T> = T extends PromiseLike<infer U> ? U : T;
+export type BatchResults<T extends readonly PromiseLike<unknown>[]> = { -readonly [K in keyof T]: Awaited<T[K]> };
+
+/**
+ * What every driver (PGlite, node-postgres, Neon) provides. Both methods run
+ * as APP_ROLE with `app.tenant_id` set for that transaction only, so RLS
+ * applies to every statement; tenantId null means "no tenant": tenant-owned
+ * tables then return nothing.
+ */
+export interface Database {
+  /** An interactive transaction, for work that reads before it writes. */
+  transaction<T>(tenantId: string | null, fn: (q: Queryable) => Promise<T>): Promise<T>;
+  /** Queries built up front and sent as one transaction (one round trip where the driver can). */
+  batch<T extends readonly PromiseLike<unknown>[]>(tenantId: string | null, build: (q: Queryable) => T): Promise<BatchResults<T>>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The first statement of every transaction: switch role and set the tenant, transaction-locally. */
+export const scopeStatement = (tenantId: string | null) =>
+  sql`select set_config('role', ${APP_ROLE}, true), set_config('app.tenant_id', ${tenantId ?? ''}, true)`;
+
+/** A Database over any drizzle Postgres handle that supports interactive transactions. */
+export function transactionalDatabase(db: Queryable, close: () => Promise<void>): Database {
+  const transaction: Database['transaction'] = (tenantId, fn) =>
+    db.transaction(async (tx) => {
+      await tx.execute(scopeStatement(tenantId));
+      return fn(tx as unknown as Queryable);
+    });
+  return {
+    transaction,
+    batch: (tenantId, build) =>
+      transaction(tenantId, async (q) => {
+        const results: unknown[] = [];
+        for (const query of build(q)) results.push(await query);
+        return results as never;
+      }),
+    ping: async () => {
+      await db.execute(sql`select 1`);
+    },
+    close,
+  };
+}

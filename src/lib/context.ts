@@ -1,0 +1,50 @@
+import type { Context } from 'hono';
+import type { Config } from '../config.ts';
+import type { Database } from '../db/client.ts';
+import type { TenantDb } from '../db/scoped.ts';
+import type { Role, Tenant } from '../db/schema/index.ts';
+import type { Logger } from './logger.ts';
+import type { Notifier } from './notifier.ts';
+import type { PasswordHasher } from './passwords.ts';
+import type { RateLimitStore } from './rate-limit.ts';
+import type { TokenService } from './tokens.ts';
+
+/** What a runtime entry wires into the app: platform bindings, nothing else. */
+export interface AppDeps {
+  config: Config;
+  db: Database;
+  hasher: PasswordHasher;
+  rateLimits: RateLimitStore;
+  notifier: Notifier;
+  logger: Logger;
+  /** The peer address as the platform sees it (socket on Node/Deno, CF-Connecting-IP on Workers). */
+  peerIp: (c: Context) => string | undefined;
+}
+
+export interface Principal {
+  userId: string;
+  email: string;
+  name: string;
+  role: Role;
+  tenant: Pick<Tenant, 'id' | 'slug' | 'name' | 'plan' | 'status'>;
+}
+
+/** A tenant named explicitly by the request (subdomain, X-Tenant-ID, ?tenantId). */
+export interface TenantHint {
+  source: 'subdomain' | 'header' | 'query';
+  value: string;
+  /** null when no tenant matches the hint. */
+  tenant: Pick<Tenant, 'id' | 'slug' | 'name' | 'plan' | 'status'> | null;
+}
+
+export interface AppEnv {
+  Variables: {
+    requestId: string;
+    deps: AppDeps;
+    tokens: TokenService;
+    clientIp: string;
+    tenantHint: TenantHint | null;
+    principal: Principal;
+    tenantDb: TenantDb;
+  };
+}

@@ -1,0 +1,75 @@
+import { errors, jwtVerify, SignJWT } from 'jose';
+import type { Config } from '../config.ts';
+import type { Role } from '../db/schema/index.ts';
+import { ApiError } from './errors.ts';
+import { randomToken } from './crypto.ts';
+
+export interface AccessClaims {
+  userId: string;
+  tenantId: string;
+  role: Role;
+  tokenVersion: number;
+}
+
+const ACCESS_TYP = 'at+jwt';
+const CLOCK_TOLERANCE_SECONDS = 5;
+
+/** JWT access tokens: HS256 only, typ/iss/aud/exp checked; header keys (jku, x5u, jwk, kid) are ignored. */
+export class TokenService {
+  private readonly key: Uint8Array;
+  constructor(private readonly config: Config) {
+    this.key = new TextEncoder().encode(config.JWT_SECRET);
+  }
+
+  get accessTtlSeconds() {
+    return this.config.ACCESS_TOKEN_TTL_SECONDS;
+  }
+
+  signAccess(claims: AccessClaims): Promise<string> {
+    return new SignJWT({ tid: claims.tenantId, role: claims.role, ver: claims.tokenVersion })
+      .setProtectedHeader({ alg: 'HS256', typ: ACCESS_TYP })
+      .setSubject(claims.userId)
+      .setIssuer(this.config.JWT_ISSUER)
+      .setAudience(this.config.JWT_AUDIENCE)
+      .setIssuedAt()
+      .setExpirationTime(`${this.config.ACCESS_TOKEN_TTL_SECONDS}s`)
+      .setJti(randomToken(12))
+      .sign(this.key);
+  }
+
+  async verifyAccess(token: string): Promise<AccessClaims> {
+    try {
+      const { payload } = await jwtVerify(token, this.key, {
+        algorithms: ['HS256'],
+        typ: ACCESS_TYP,
+        issuer: this.config.JWT_ISSUER,
+        audience: this.config.JWT_AUDIENCE,
+        clockTolerance: CLOCK_TOLERANCE_SECONDS,
+        requiredClaims: ['sub', 'exp', 'iat'],
+      });
+      const { sub, tid, role, ver } = payload;
+      if (typeof sub !== 'string' || typeof tid !== 'string' || typeof role !== 'string' || typeof ver !== 'number') {
+        throw new ApiError('unauthorized', 'Invalid access token');
+      }
+      return { userId: sub, tenantId: tid, role: role as Role, tokenVersion: ver };
+    } catch (err) {
+      if (err instanceof ApiError) throw err;
+      const expired = err instanceof errors.JWTExpired;
+      throw new ApiError('unauthorized', expired ? 'Access token expired' : 'Invalid access token');
+    }
+  }
+}
+
+/**
+ * Opaque refresh tokens: `rt_<tenantId>.<secret>`. The tenant id lets the server
+ * open the right tenant scope; only a SHA-256 of the whole token is stored.
+ */
+export const refreshToken = {
+  create(tenantId: string): string {
+    return `rt_${tenantId}.${randomToken(32)}`;
+  },
+  tenantOf(token: string): string | null {
+    const match = /^rt_([0-9a-f-]{36})\.[A-Za-z0-9_-]{43}$/.exec(token);
+    return match?.[1] ?? null;
+  },
+};

@@ -1,0 +1,117 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { authenticate } from '../../middleware/authenticate.ts';
+import { loginRateLimit } from '../../middleware/login-rate-limit.ts';
+import { dataEnvelope, errorResponses, jsonBody, jsonContent } from '../../lib/openapi.ts';
+import { passwordSchema } from '../../lib/passwords.ts';
+import { emailSchema, nameSchema, userSchema } from '../users/users.schemas.ts';
+import { slugSchema, tenantSchema } from './auth.schemas.ts';
+
+const tokensSchema = z
+  .object({
+    tokenType: z.literal('Bearer'),
+    accessToken: z.string(),
+    refreshToken: z.string(),
+    expiresIn: z.number().int().openapi({ description: 'Access token lifetime in seconds' }),
+  })
+  .openapi('Tokens');
+
+const sessionSchema = dataEnvelope(z.object({ user: userSchema, tenant: tenantSchema, tokens: tokensSchema }));
+const tags = ['Auth'];
+
+export const register = createRoute({
+  method: 'post',
+  path: '/register',
+  tags,
+  summary: 'Create a tenant and its first user (tenant_admin)',
+  request: {
+    body: jsonBody(
+      z
+        .strictObject({
+          tenantName: z.string().trim().min(1).max(100).openapi({ example: 'Acme Inc.' }),
+          tenantSlug: slugSchema,
+          name: nameSchema.openapi({ example: 'Ada Lovelace' }),
+          email: emailSchema,
+          password: passwordSchema.openapi({ example: 'correct-horse-battery' }),
+        })
+        .openapi('RegisterRequest'),
+    ),
+  },
+  responses: { 201: jsonContent(sessionSchema, 'Tenant, admin user and tokens'), ...errorResponses(400, 409, 429) },
+});
+
+export const login = createRoute({
+  method: 'post',
+  path: '/login',
+  tags,
+  summary: 'Log in with email and password',
+  description:
+    'The tenant comes from the subdomain, X-Tenant-ID, ?tenantId or the `tenant` field. Five failed attempts per tenant and email in 15 minutes lock further attempts.',
+  middleware: [loginRateLimit] as const,
+  request: {
+    body: jsonBody(
+      z
+        .strictObject({
+          email: emailSchema,
+          password: z.string().min(1).max(1024),
+          tenant: z.string().max(64).optional().openapi({ description: 'Tenant slug or id', example: 'acme' }),
+        })
+        .openapi('LoginRequest'),
+    ),
+  },
+  responses: { 200: jsonContent(sessionSchema, 'Tokens'), ...errorResponses(400, 401, 403, 429) },
+});
+
+export const refresh = createRoute({
+  method: 'post',
+  path: '/refresh',
+  tags,
+  summary: 'Exchange a refresh token for new tokens (single use; reuse revokes the family)',
+  request: { body: jsonBody(z.strictObject({ refreshToken: z.string().min(1).max(512) }).openapi('RefreshRequest')) },
+  responses: { 200: jsonContent(sessionSchema, 'New tokens'), ...errorResponses(400, 401, 403) },
+});
+
+export const logout = createRoute({
+  method: 'post',
+  path: '/logout',
+  tags,
+  summary: 'Revoke the refresh token family of this session',
+  security: [{ bearerAuth: [] }],
+  middleware: [authenticate] as const,
+  request: { body: jsonBody(z.strictObject({ refreshToken: z.string().min(1).max(512) })) },
+  responses: { 204: { description: 'Logged out' }, ...errorResponses(400, 401) },
+});
+
+export const me = createRoute({
+  method: 'get',
+  path: '/me',
+  tags,
+  summary: 'The current user and tenant',
+  security: [{ bearerAuth: [] }],
+  middleware: [authenticate] as const,
+  responses: {
+    200: jsonContent(
+      dataEnvelope(z.object({ user: userSchema, tenant: tenantSchema, permissions: z.record(z.string(), z.array(z.string())) })),
+      'Current user',
+    ),
+    ...errorResponses(401, 403),
+  },
+});
+
+export const acceptInvitation = createRoute({
+  method: 'post',
+  path: '/invitations/accept',
+  tags,
+  summary: 'Accept an invitation: set a password and activate the account',
+  request: {
+    body: jsonBody(
+      z
+        .strictObject({
+          token: z.string().min(1).max(512),
+          password: passwordSchema,
+          name: nameSchema.optional(),
+        })
+        .openapi('AcceptInvitationRequest'),
+    ),
+  },
+  responses: { 200: jsonContent(sessionSchema, 'Activated; tokens'), ...errorResponses(400, 401, 403, 404) },
+});

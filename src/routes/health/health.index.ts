@@ -1,0 +1,34 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { createRouter, errorResponses, jsonContent } from '../../lib/openapi.ts';
+import { ApiError } from '../../lib/errors.ts';
+
+const status = z.object({ status: z.string() });
+
+const health = createRoute({
+  method: 'get',
+  path: '/health',
+  tags: ['Operations'],
+  summary: 'Liveness',
+  responses: { 200: jsonContent(status, 'The process is up') },
+});
+
+const ready = createRoute({
+  method: 'get',
+  path: '/ready',
+  tags: ['Operations'],
+  summary: 'Readiness: the database answers',
+  responses: { 200: jsonContent(status, 'Ready to serve'), 503: errorResponses(503)[503]! },
+});
+
+const router = createRouter()
+  .openapi(health, (c) => c.json({ status: 'ok' }, 200))
+  .openapi(ready, async (c) => {
+    try {
+      await c.var.deps.db.ping();
+    } catch {
+      throw new ApiError('service_unavailable', 'Database unreachable');
+    }
+    return c.json({ status: 'ready' }, 200);
+  });
+
+export default router;

@@ -1,0 +1,10 @@
+import { createRouter } from '../../lib/openapi.ts';
+import { authenticate } from '../../middleware/authenticate.ts';
+import * as handlers from './security-events.handlers.ts';
+import * as routes from './security-events.routes.ts';
+
+const router = createRouter();
+router.use('*', authenticate);
+router.openapi(routes.list, handlers.list);
+
+export default router;

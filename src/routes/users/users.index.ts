@@ -1,0 +1,14 @@
+import { createRouter } from '../../lib/openapi.ts';
+import { authenticate } from '../../middleware/authenticate.ts';
+import * as handlers from './users.handlers.ts';
+import * as routes from './users.routes.ts';
+
+const router = createRouter();
+router.use('*', authenticate);
+router
+  .openapi(routes.list, handlers.list)
+  .openapi(routes.invite, handlers.invite)
+  .openapi(routes.get, handlers.get)
+  .openapi(routes.update, handlers.update);
+
+export default router;

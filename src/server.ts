@@ -1,0 +1,87 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Context } from 'hono';
+import { createApp } from './app.ts';
+import { type Config, loadConfig } from './config.ts';
+import type { Database } from './db/client.ts';
+import { DEMO_PASSWORD, DEMO_TENANTS, demoEmail, seedDemo } from './db/seed.ts';
+import { roles } from './db/schema/index.ts';
+import { randomToken } from './lib/crypto.ts';
+import { createLogger, type Logger } from './lib/logger.ts';
+import { consoleNotifier } from './lib/notifier.ts';
+import { nativeHasher } from './lib/passwords-native.ts';
+import { memoryRateLimitStore } from './lib/rate-limit.ts';
+
+/**
+ * Shared set-up of the Node and Deno servers: configuration (with generated
+ * development secrets), database (PGlite by default, DATABASE_URL otherwise),
+ * migrations and demo seed in development.
+ */
+export interface ServerOptions {
+  env: Record<string, string | undefined>;
+  peerIp: (c: Context) => string | undefined;
+}
+
+const DEV_SECRETS = ['JWT_SECRET', 'PLATFORM_ADMIN_KEY'] as const;
+
+/** In development, secrets that are not set are generated once and kept beside the embedded data. */
+function withDevSecrets(env: Record<string, string | undefined>, dataDir: string) {
+  if ((env.NODE_ENV ?? 'development') === 'production') return env;
+  const file = join(dataDir, 'secrets.json');
+  const stored: Record<string, string> = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
+  let changed = false;
+  for (const name of DEV_SECRETS) {
+    if (!stored[name]) {
+      stored[name] = randomToken(32);
+      changed = true;
+    }
+  }
+  if (changed) {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, JSON.stringify(stored, null, 2), { mode: 0o600 });
+  }
+  return { ...stored, ...Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== '')) };
+}
+
+async function openDatabase(config: Config, env: Record<string, string | undefined>, dataDir: string): Promise<Database> {
+  if (env.DATABASE_URL) {
+    const { openPostgres, migratePostgres } = await import('./db/postgres.ts');
+    if (config.NODE_ENV !== 'production') await migratePostgres(env.DATABASE_URL);
+    return openPostgres({ url: env.DATABASE_URL, max: Number(env.DATABASE_POOL_SIZE ?? 10) }).database;
+  }
+  if (config.NODE_ENV === 'production') throw new Error('Invalid configuration:\n  DATABASE_URL: missing (required in production)');
+  const { openPglite } = await import('./db/pglite.ts');
+  mkdirSync(dataDir, { recursive: true });
+  return (await openPglite(join(dataDir, 'pglite'))).database;
+}
+
+export async function startServerApp(options: ServerOptions) {
+  const dataDir = options.env.DATA_DIR ?? '.data';
+  const env = withDevSecrets(options.env, dataDir);
+  const config = loadConfig(env);
+  const logger: Logger = createLogger(config.LOG_LEVEL);
+  const db = await openDatabase(config, env, dataDir);
+  const seeded = config.NODE_ENV === 'development' && (await seedDemo(db, nativeHasher, config.BCRYPT_COST));
+  const app = createApp({
+    config,
+    db,
+    hasher: nativeHasher,
+    rateLimits: memoryRateLimitStore(),
+    notifier: consoleNotifier(logger),
+    logger,
+    peerIp: options.peerIp,
+  });
+  return { app, config, db, logger, seeded };
+}
+
+/** What `npm run dev` prints: where to go and how to log in. */
+export function banner(url: string, config: Config): string {
+  const lines = [`CRM API listening on ${url}`, `  API reference: ${url}/docs`, `  OpenAPI:       ${url}/openapi.json`];
+  if (config.NODE_ENV === 'development') {
+    lines.push(`  Demo logins (password "${DEMO_PASSWORD}"):`);
+    for (const t of DEMO_TENANTS) {
+      lines.push(`    ${t.slug}: ${roles.map((r) => demoEmail(t.slug, r)).join(', ')}`);
+    }
+  }
+  return lines.join('\n');
+}
