@@ -21,5 +21,6 @@ export const ipRateLimit = createMiddleware<AppEnv>(async (c, next) => {
     logger.warn('rate limit store unavailable; allowing request', { requestId: c.get('requestId') });
   }
   await next();
-  for (const [k, v] of Object.entries(headers)) c.header(k, v);
+  // Appended: inner limiters (login, per key) add their own policies to the same list.
+  for (const [k, v] of Object.entries(headers)) c.header(k, v, { append: k !== 'Retry-After' });
 });

@@ -1,0 +1,159 @@
+import { PGlite } from '@electric-sql/pglite';
+import type { Context } from 'hono';
+import pg from 'pg';
+import { afterAll } from 'vitest';
+import { createApp } from '../src/app.ts';
+import { loadConfig } from '../src/config.ts';
+import type { Database } from '../src/db/client.ts';
+import { DEMO_PASSWORD, DEMO_TENANTS, demoEmail, seedDemo } from '../src/db/seed.ts';
+import type { Role } from '../src/db/schema/index.ts';
+import { createLogger } from '../src/lib/logger.ts';
+import type { EmailMessage, Notifier } from '../src/lib/notifier.ts';
+import { nativeHasher } from '../src/lib/passwords-native.ts';
+import { memoryRateLimitStore, type RateLimitStore } from '../src/lib/rate-limit.ts';
+
+/**
+ * The one test harness: a fresh, migrated database per test file (PGlite, or
+ * a database cloned from a migrated template on the server Postgres when
+ * TEST_DB=postgres), the real app on top, and the two demo tenants seeded
+ * with one user per role.
+ */
+export const TEST_ENV = {
+  NODE_ENV: 'test',
+  JWT_SECRET: 'test-jwt-secret-that-is-long-enough-0123456789',
+  PLATFORM_ADMIN_KEY: 'test-platform-key-that-is-long-enough-0123',
+  LOG_LEVEL: 'info',
+  BASE_DOMAIN: 'crm.test',
+} as const;
+
+export const usingPostgres = process.env.TEST_DB === 'postgres';
+
+export interface RawDb {
+  /** Runs SQL on a separate connection, as the database owner (bypasses the app). */
+  query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
+}
+
+async function openTestDatabase(): Promise<{ database: Database; raw: RawDb; close: () => Promise<void> }> {
+  if (usingPostgres) {
+    const { openPostgres } = await import('../src/db/postgres.ts');
+    const adminUrl = process.env.TEST_DATABASE_URL as string;
+    const template = process.env.TEST_TEMPLATE_DB as string;
+    const name = `crm_t_${crypto.randomUUID().replaceAll('-', '').slice(0, 16)}`;
+    const admin = new pg.Client({ connectionString: adminUrl });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name} TEMPLATE ${template}`);
+    const url = new URL(adminUrl);
+    url.pathname = `/${name}`;
+    const { database, pool } = openPostgres({ url: url.toString(), max: 10 });
+    return {
+      database,
+      raw: { query: async (text, params) => (await pool.query(text, params as unknown[])).rows },
+      close: async () => {
+        await pool.end();
+        await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        await admin.end();
+      },
+    };
+  }
+  const { openPglite } = await import('../src/db/pglite.ts');
+  const { database, client } = await openPglite();
+  return {
+    database,
+    raw: { query: async (text, params) => (await (client as PGlite).query(text, params as unknown[])).rows as never[] },
+    close: () => client.close(),
+  };
+}
+
+export interface Harness {
+  app: ReturnType<typeof createApp>;
+  db: Database;
+  raw: RawDb;
+  logs: string[];
+  emails: EmailMessage[];
+  rateLimits: RateLimitStore;
+  request(method: string, path: string, init?: RequestInit2): Promise<Response>;
+  login(tenant: string, role: Role): Promise<Session>;
+  tenantId(slug: string): Promise<string>;
+}
+
+export interface RequestInit2 {
+  token?: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+  host?: string;
+  ip?: string;
+}
+
+export interface Session {
+  accessToken: string;
+  refreshToken: string;
+  userId: string;
+  tenantId: string;
+}
+
+export { DEMO_PASSWORD, DEMO_TENANTS, demoEmail };
+
+/** Builds the app for one test file; closed automatically after the file. */
+export async function createHarness(envOverrides: Record<string, string> = {}): Promise<Harness> {
+  const { database, raw, close } = await openTestDatabase();
+  const config = loadConfig({ ...TEST_ENV, ...envOverrides });
+  const logs: string[] = [];
+  const emails: EmailMessage[] = [];
+  const logger = createLogger(config.LOG_LEVEL, (line) => logs.push(line));
+  const notifier: Notifier = { sendEmail: async (m) => void emails.push(m) };
+  const rateLimits = memoryRateLimitStore();
+  await seedDemo(database, nativeHasher, config.BCRYPT_COST);
+  const app = createApp({
+    config,
+    db: database,
+    hasher: nativeHasher,
+    rateLimits,
+    notifier,
+    logger,
+    // Tests stand in for the socket: the peer address is whatever the test says it is.
+    peerIp: (c: Context) => c.req.header('x-test-peer') ?? '127.0.0.1',
+  });
+  afterAll(close);
+
+  const request: Harness['request'] = (method, path, init = {}) => {
+    const headers: Record<string, string> = { ...init.headers };
+    if (init.token) headers.authorization = `Bearer ${init.token}`;
+    if (init.host) headers.host = init.host;
+    if (init.ip) headers['x-test-peer'] = init.ip;
+    let body: BodyInit | undefined;
+    if (init.body !== undefined) {
+      body = typeof init.body === 'string' ? init.body : JSON.stringify(init.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    return app.request(`http://api.crm.test${path}`, { method, headers, body });
+  };
+
+  return {
+    app,
+    db: database,
+    raw,
+    logs,
+    emails,
+    rateLimits,
+    request,
+    async login(tenant, role) {
+      const res = await request('POST', '/api/auth/login', {
+        body: { email: demoEmail(tenant, role), password: DEMO_PASSWORD, tenant },
+        ip: `10.0.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}`,
+      });
+      if (res.status !== 200) throw new Error(`login ${tenant}/${role} failed: ${res.status} ${await res.text()}`);
+      const { data } = (await res.json()) as { data: { user: { id: string }; tenant: { id: string }; tokens: Session } };
+      return { ...data.tokens, userId: data.user.id, tenantId: data.tenant.id };
+    },
+    async tenantId(slug) {
+      const rows = await raw.query<{ id: string }>('select id from tenants where slug = $1', [slug]);
+      if (!rows[0]) throw new Error(`no tenant ${slug}`);
+      return rows[0].id;
+    },
+  };
+}
+
+/** Reads a JSON body with a loose type, for assertions. */
+export async function json<T = any>(res: Response): Promise<T> {
+  return (await res.json()) as T;
+}

@@ -1,0 +1,34 @@
+import { defineConfig } from 'vitest/config';
+
+const serverPostgres = process.env.TEST_DATABASE_URL;
+if (!serverPostgres) {
+  console.warn('[vitest] TEST_DATABASE_URL is not set: skipping the server-Postgres run of the HTTP suite (PGlite still runs).');
+}
+
+const httpSuite = ['test/http/**/*.test.ts'];
+// One migrated template database per run on the server Postgres (see test/global-setup.ts).
+const templateDb = `crm_tpl_${process.pid}_${Date.now()}`;
+
+export default defineConfig({
+  test: {
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      { extends: true, test: { name: 'pglite', include: httpSuite, env: { TEST_DB: 'pglite' } } },
+      ...(serverPostgres
+        ? [
+            {
+              extends: true,
+              test: {
+                name: 'postgres',
+                include: httpSuite,
+                env: { TEST_DB: 'postgres', TEST_TEMPLATE_DB: templateDb },
+                globalSetup: ['test/global-setup.ts'],
+              },
+            },
+          ]
+        : []),
+    ],
+  },
+});
