@@ -16,6 +16,8 @@ export default defineConfig({
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
       { extends: true, test: { name: 'pglite', include: httpSuite, env: { TEST_DB: 'pglite' } } },
+      // Boots src/deno.ts under the npm-installed deno binary (skips if it is missing).
+      { extends: true, test: { name: 'deno', include: ['test/deno/**/*.test.ts'] } },
       ...(serverPostgres
         ? [
             {
