@@ -125,7 +125,7 @@ export async function createHarness(envOverrides: Record<string, string> = {}): 
       body = typeof init.body === 'string' ? init.body : JSON.stringify(init.body);
       headers['content-type'] ??= 'application/json';
     }
-    return app.request(`http://api.crm.test${path}`, { method, headers, body });
+    return Promise.resolve(app.request(`http://api.crm.test${path}`, { method, headers, body }));
   };
 
   return {
