@@ -15,9 +15,16 @@ export const tenantId = () =>
     .notNull()
     .references(() => tenants.id, { onDelete: 'cascade' });
 
+/**
+ * Every timestamp column has millisecond precision (precision: 3): the app
+ * reads them as JS Dates (milliseconds), so a value read back and sent to the
+ * database again (keyset cursors, ETags) must compare equal to the stored one.
+ * With Postgres's default microseconds, a cursor lost the sub-millisecond part
+ * and the next page skipped rows.
+ */
 export const timestamps = () => ({
-  createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
-  updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  createdAt: timestamp('created_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull().defaultNow(),
 });
 
 /** The RLS policy every tenant-owned table carries (FORCE is set by a custom migration). */

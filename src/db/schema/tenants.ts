@@ -12,8 +12,8 @@ export const tenants = pgTable(
     name: text('name').notNull(),
     plan: text('plan', { enum: planIds }).notNull().default('free'),
     status: text('status', { enum: tenantStatuses }).notNull().default('active'),
-    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
-    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull().defaultNow(),
   },
   (t) => [uniqueIndex('tenants_slug_key').on(t.slug)],
 );
