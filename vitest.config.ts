@@ -1,3 +1,4 @@
+import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
 import { defineConfig } from 'vitest/config';
 
 const serverPostgres = process.env.TEST_DATABASE_URL;
@@ -18,6 +19,19 @@ export default defineConfig({
       { extends: true, test: { name: 'pglite', include: httpSuite, env: { TEST_DB: 'pglite' } } },
       // Boots src/deno.ts under the npm-installed deno binary (skips if it is missing).
       { extends: true, test: { name: 'deno', include: ['test/deno/**/*.test.ts'] } },
+      // The Neon bridges against the real driver (Node; needs server Postgres, else skips).
+      { extends: true, test: { name: 'neon-bridge', include: ['test/neon-bridge/**/*.test.ts'] } },
+      // Inside workerd through src/worker.ts: the bindings (fresh database, bridges) come from its global setup.
+      {
+        extends: true,
+        plugins: [
+          cloudflareTest(({ inject }) => ({
+            wrangler: { configPath: './wrangler.toml' },
+            miniflare: { bindings: inject('workers').bindings },
+          })),
+        ],
+        test: { name: 'workers', include: ['test/workers/**/*.test.ts'], globalSetup: ['test/workers/global-setup.ts'] },
+      },
       ...(serverPostgres
         ? [
             {

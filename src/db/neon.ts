@@ -7,9 +7,9 @@ import * as schema from './schema/index.ts';
 
 export interface NeonOptions {
   url: string;
-  /** Local development only: an HTTP endpoint speaking Neon's SQL-over-HTTP protocol (scripts/neon-http-bridge.ts). */
+  /** Local development only: an HTTP endpoint speaking Neon's SQL-over-HTTP protocol (scripts/neon-bridge/http-bridge.ts). */
   httpEndpoint?: string;
-  /** Local development only: a WebSocket-to-TCP proxy host:port (scripts/neon-ws-bridge.ts). */
+  /** Local development only: a WebSocket-to-TCP proxy host:port (scripts/neon-bridge/ws-bridge.ts). */
   wsProxy?: string;
 }
 

@@ -1,0 +1,57 @@
+import type { ExecutionContext } from 'hono';
+import { createApp, type App } from './app.ts';
+import { loadConfig } from './config.ts';
+import { createNeonDatabase } from './db/neon.ts';
+import { createLogger } from './lib/logger.ts';
+import { consoleNotifier } from './lib/notifier.ts';
+import { jsHasher } from './lib/passwords-js.ts';
+import { memoryRateLimitStore } from './lib/rate-limit.ts';
+
+/**
+ * Cloudflare Workers entry: wires the platform's bindings into the one app
+ * (wrangler.toml documents every binding). Never import Node-only modules
+ * here (`pg`, PGlite, `@node-rs/bcrypt`, `node:fs`, src/server.ts).
+ */
+export type WorkerEnv = Record<string, unknown>;
+
+// Building the app validates config and compiles routes: do it once per
+// isolate, keyed by the env object (workerd hands every request the same one).
+const apps = new WeakMap<object, App>();
+
+function buildApp(env: WorkerEnv): App {
+  // [vars] and secrets arrive as strings; other binding kinds are not config.
+  const vars = Object.fromEntries(Object.entries(env).filter(([, v]) => typeof v === 'string' && v !== '')) as Record<string, string>;
+  const config = loadConfig(vars);
+  if (!vars.DATABASE_URL) throw new Error('Invalid configuration:\n  DATABASE_URL: missing (required on Workers)');
+  const logger = createLogger(config.LOG_LEVEL);
+  return createApp({
+    config,
+    db: createNeonDatabase({ url: vars.DATABASE_URL, httpEndpoint: vars.NEON_HTTP_ENDPOINT, wsProxy: vars.NEON_WS_PROXY }),
+    hasher: jsHasher,
+    // Per isolate until the Upstash store lands: limits are not shared across isolates yet.
+    rateLimits: memoryRateLimitStore(),
+    notifier: consoleNotifier(logger),
+    logger,
+    peerIp: (c) => c.req.header('CF-Connecting-IP'),
+  });
+}
+
+export default {
+  fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Response | Promise<Response> {
+    let app = apps.get(env);
+    if (!app) {
+      try {
+        app = buildApp(env);
+      } catch (err) {
+        // The message names the missing or invalid bindings, never their values.
+        console.error(String((err as Error).message ?? err));
+        return Response.json(
+          { error: 'internal_error', message: 'The service is misconfigured', requestId: crypto.randomUUID(), timestamp: new Date().toISOString() },
+          { status: 500 },
+        );
+      }
+      apps.set(env, app);
+    }
+    return app.fetch(request, env, ctx);
+  },
+};

@@ -1,0 +1,5 @@
+// The part of workerd's `cloudflare:workers` module these tests use
+// (@cloudflare/workers-types is not installed: its globals clash with the DOM lib).
+declare module 'cloudflare:workers' {
+  export const exports: { default: { fetch(request: Request): Promise<Response> } };
+}
