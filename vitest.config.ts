@@ -35,7 +35,7 @@ export default defineConfig({
       ...(serverPostgres
         ? [
             {
-              extends: true,
+              extends: true as const,
               test: {
                 name: 'postgres',
                 include: httpSuite,

@@ -1,4 +1,4 @@
-import { and, eq, type SQL } from 'drizzle-orm';
+import { and, count, eq, type SQL } from 'drizzle-orm';
 import type { AnyPgColumn, PgTable, PgUpdateSetSource } from 'drizzle-orm/pg-core';
 import type { BatchResults, Database, Queryable } from './client.ts';
 
@@ -31,6 +31,12 @@ export function scopedQueries(q: Queryable, tenantId: string) {
       if (options.orderBy) query = query.orderBy(...options.orderBy);
       if (options.limit !== undefined) query = query.limit(options.limit);
       return query as unknown as PromiseLike<T['$inferSelect'][]>;
+    },
+    count<T extends TenantTable>(table: T, where?: SQL): PromiseLike<{ n: number }[]> {
+      return q
+        .select({ n: count() })
+        .from(table as PgTable)
+        .where(own(table, where));
     },
     insert<T extends TenantTable>(table: T, values: InsertValues<T> | InsertValues<T>[]) {
       const rows = (Array.isArray(values) ? values : [values]).map((v) => ({ ...v, tenantId }));

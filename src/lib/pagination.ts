@@ -1,58 +1,88 @@
 import { z } from '@hono/zod-openapi';
-import { and, desc, eq, lt, or, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, lt, or, type SQL } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
+import { base64url } from './crypto.ts';
 import { ApiError } from './errors.ts';
 
-/** The one pagination helper: keyset (created_at desc, id desc), so page 400 costs what page 1 does. */
+/**
+ * The one pagination helper: keyset pagination on (sort column, id), so page
+ * 400 costs what page 1 does. Sort columns must be NOT NULL.
+ */
 export const paginationQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(25).openapi({ example: 25 }),
-  cursor: z.string().max(200).optional().openapi({ description: 'Opaque cursor from pagination.nextCursor' }),
+  cursor: z.string().max(500).optional().openapi({ description: 'Opaque cursor from pagination.nextCursor' }),
 });
 
-export const paginationSchema = z.object({
-  limit: z.number().int(),
-  nextCursor: z.string().nullable(),
-});
+export const paginationSchema = z
+  .object({
+    limit: z.number().int(),
+    nextCursor: z.string().nullable(),
+    total: z.number().int().optional().openapi({ description: 'Present with ?include=total' }),
+  })
+  .openapi('Pagination');
 
-interface Keyset {
-  createdAt: AnyPgColumn;
+export interface SortOrder {
+  /** The row property the column maps to (also the `sort` parameter's name). */
+  key: string;
+  column: AnyPgColumn;
   id: AnyPgColumn;
+  descending: boolean;
 }
 
-function decodeCursor(cursor: string): { createdAt: Date; id: string } {
+/** Default order: newest first. */
+export const newestFirst = (table: { createdAt: AnyPgColumn; id: AnyPgColumn }): SortOrder => ({
+  key: 'createdAt',
+  column: table.createdAt,
+  id: table.id,
+  descending: true,
+});
+
+const invalidCursor = () =>
+  new ApiError('validation_error', 'Invalid cursor', [{ field: 'cursor', message: 'cursor is malformed or belongs to another sort order' }]);
+
+function decodeCursor(cursor: string, order: SortOrder): { value: unknown; id: string } {
+  let parsed: unknown;
   try {
-    const [createdAt, id] = JSON.parse(atob(cursor.replaceAll('-', '+').replaceAll('_', '/'))) as [string, string];
-    const date = new Date(createdAt);
-    if (Number.isNaN(date.getTime()) || !z.uuid().safeParse(id).success) throw new Error('bad cursor');
-    return { createdAt: date, id };
+    parsed = JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(cursor.replaceAll('-', '+').replaceAll('_', '/')), (ch) => ch.charCodeAt(0))));
   } catch {
-    throw new ApiError('validation_error', 'Invalid cursor', [{ field: 'cursor', message: 'cursor is malformed' }]);
+    throw invalidCursor();
   }
+  if (!Array.isArray(parsed) || parsed.length !== 4) throw invalidCursor();
+  const [key, dir, raw, id] = parsed as [unknown, unknown, unknown, unknown];
+  if (key !== order.key || dir !== (order.descending ? 'd' : 'a') || !z.uuid().safeParse(id).success) throw invalidCursor();
+  if (order.column.dataType === 'date') {
+    const date = new Date(String(raw));
+    if (typeof raw !== 'string' || Number.isNaN(date.getTime())) throw invalidCursor();
+    return { value: date, id: id as string };
+  }
+  if (order.column.dataType === 'number' ? typeof raw !== 'number' : typeof raw !== 'string') throw invalidCursor();
+  return { value: raw, id: id as string };
 }
 
-function encodeCursor(row: { createdAt: Date; id: string }): string {
-  return btoa(JSON.stringify([row.createdAt.toISOString(), row.id]))
-    .replaceAll('+', '-')
-    .replaceAll('/', '_')
-    .replace(/=+$/, '');
+function encodeCursor(order: SortOrder, row: Record<string, unknown>): string {
+  const value = row[order.key];
+  const json = JSON.stringify([order.key, order.descending ? 'd' : 'a', value instanceof Date ? value.toISOString() : value, row.id]);
+  return base64url(new TextEncoder().encode(json));
 }
 
-/** The where clause and order for one page; fetch limit + 1 rows and pass them to `page`. */
-export function keysetPage(columns: Keyset, params: { limit: number; cursor?: string }) {
+/** The where clause and order for one page; fetch `limit` rows (one extra) and pass them to `page`. */
+export function keysetPage(order: SortOrder, params: { limit: number; cursor?: string }) {
   let where: SQL | undefined;
   if (params.cursor) {
-    const c = decodeCursor(params.cursor);
-    where = or(lt(columns.createdAt, c.createdAt), and(eq(columns.createdAt, c.createdAt), lt(columns.id, c.id)));
+    const c = decodeCursor(params.cursor, order);
+    const beyond = order.descending ? lt : gt;
+    where = or(beyond(order.column, c.value), and(eq(order.column, c.value), beyond(order.id, c.id)));
   }
+  const direction = order.descending ? desc : asc;
   return {
     where,
-    orderBy: [desc(columns.createdAt), desc(columns.id)],
+    orderBy: [direction(order.column), direction(order.id)],
     limit: params.limit + 1,
-    page<T extends { createdAt: Date; id: string }>(rows: T[]) {
+    page<T extends Record<string, unknown>>(rows: T[]) {
       const hasMore = rows.length > params.limit;
       const data = hasMore ? rows.slice(0, params.limit) : rows;
       const last = data.at(-1);
-      return { data, pagination: { limit: params.limit, nextCursor: hasMore && last ? encodeCursor(last) : null } };
+      return { data, pagination: { limit: params.limit, nextCursor: hasMore && last ? encodeCursor(order, last) : null } };
     },
   };
 }

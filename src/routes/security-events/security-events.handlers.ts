@@ -2,12 +2,12 @@ import type { RouteHandler } from '@hono/zod-openapi';
 import { and, eq } from 'drizzle-orm';
 import { securityEvents } from '../../db/schema/index.ts';
 import type { AppEnv } from '../../lib/context.ts';
-import { keysetPage } from '../../lib/pagination.ts';
+import { keysetPage, newestFirst } from '../../lib/pagination.ts';
 import type * as routes from './security-events.routes.ts';
 
 export const list: RouteHandler<typeof routes.list, AppEnv> = async (c) => {
   const query = c.req.valid('query');
-  const page = keysetPage(securityEvents, query);
+  const page = keysetPage(newestFirst(securityEvents), query);
   const where = and(page.where, query.type ? eq(securityEvents.type, query.type) : undefined);
   const [rows] = await c.get('tenantDb').batch(
     (s) => [s.select(securityEvents, { where, orderBy: page.orderBy, limit: page.limit })] as const,

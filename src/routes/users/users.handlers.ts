@@ -5,7 +5,7 @@ import { audit } from '../../lib/audit.ts';
 import type { AppEnv } from '../../lib/context.ts';
 import { sha256Hex } from '../../lib/crypto.ts';
 import { ApiError, notFound } from '../../lib/errors.ts';
-import { keysetPage } from '../../lib/pagination.ts';
+import { keysetPage, newestFirst } from '../../lib/pagination.ts';
 import { roleRank } from '../../lib/permissions.ts';
 import { toUser } from './users.schemas.ts';
 import { invitationToken } from './users.service.ts';
@@ -17,7 +17,7 @@ const forbidden = (message: string) => new ApiError('insufficient_permissions', 
 
 export const list: Handler<'list'> = async (c) => {
   const query = c.req.valid('query');
-  const page = keysetPage(users, query);
+  const page = keysetPage(newestFirst(users), query);
   const filters = and(
     page.where,
     query.role ? eq(users.role, query.role) : undefined,
