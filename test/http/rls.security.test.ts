@@ -36,6 +36,17 @@ describe('row-level security through the app connection', () => {
     },
   );
 
+  it('forces RLS with a tenant policy on every table that has tenant_id', async () => {
+    const tables = await h.raw.query<{ relname: string; relrowsecurity: boolean; relforcerowsecurity: boolean; policies: number }>(
+      `select c.relname, c.relrowsecurity, c.relforcerowsecurity,
+              (select count(*)::int from pg_policy p where p.polrelid = c.oid) as policies
+         from pg_class c join pg_attribute a on a.attrelid = c.oid and a.attname = 'tenant_id'
+        where c.relkind = 'r' and c.relnamespace = 'public'::regnamespace`,
+    );
+    expect(tables.length).toBeGreaterThanOrEqual(14);
+    for (const t of tables) expect(t, t.relname).toMatchObject({ relrowsecurity: true, relforcerowsecurity: true, policies: 1 });
+  });
+
   it('sees no tenant rows at all when no tenant is set', async () => {
     const rows = rowsOf(await h.db.transaction(null, (q) => q.execute(sql`select * from users`)));
     expect(rows).toEqual([]);

@@ -1,6 +1,9 @@
 import { sql } from 'drizzle-orm';
-import { pgPolicy, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { pgPolicy, uuid } from 'drizzle-orm/pg-core';
 import { tenants } from './tenants.ts';
+import { at } from './time.ts';
+
+export { at };
 
 /**
  * The transaction-local setting that carries the request's tenant.
@@ -15,16 +18,9 @@ export const tenantId = () =>
     .notNull()
     .references(() => tenants.id, { onDelete: 'cascade' });
 
-/**
- * Every timestamp column has millisecond precision (precision: 3): the app
- * reads them as JS Dates (milliseconds), so a value read back and sent to the
- * database again (keyset cursors, ETags) must compare equal to the stored one.
- * With Postgres's default microseconds, a cursor lost the sub-millisecond part
- * and the next page skipped rows.
- */
 export const timestamps = () => ({
-  createdAt: timestamp('created_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull().defaultNow(),
-  updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull().defaultNow(),
+  createdAt: at('created_at').notNull().defaultNow(),
+  updatedAt: at('updated_at').notNull().defaultNow(),
 });
 
 /** The RLS policy every tenant-owned table carries (FORCE is set by a custom migration). */

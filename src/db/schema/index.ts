@@ -1,3 +1,4 @@
 export * from './tenants.ts';
 export * from './users.ts';
 export * from './events.ts';
+export * from './crm.ts';

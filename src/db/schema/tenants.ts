@@ -1,4 +1,5 @@
-import { pgTable, text, uuid, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { at } from './time.ts';
 
 export const tenantStatuses = ['active', 'suspended'] as const;
 export const planIds = ['free', 'pro', 'enterprise'] as const;
@@ -12,8 +13,8 @@ export const tenants = pgTable(
     name: text('name').notNull(),
     plan: text('plan', { enum: planIds }).notNull().default('free'),
     status: text('status', { enum: tenantStatuses }).notNull().default('active'),
-    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull().defaultNow(),
-    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull().defaultNow(),
+    createdAt: at('created_at').notNull().defaultNow(),
+    updatedAt: at('updated_at').notNull().defaultNow(),
   },
   (t) => [uniqueIndex('tenants_slug_key').on(t.slug)],
 );

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
-import { id, tenantId, tenantIsolation, timestamps } from './columns.ts';
+import { index, integer, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { at, id, tenantId, tenantIsolation, timestamps } from './columns.ts';
 
 export const roles = ['tenant_admin', 'manager', 'sales_user', 'support_user', 'read_only'] as const;
 export type Role = (typeof roles)[number];
@@ -19,7 +19,7 @@ export const users = pgTable(
     status: text('status', { enum: userStatuses }).notNull().default('active'),
     /** Bumped on role/status change and logout-everywhere; access tokens carry it. */
     tokenVersion: integer('token_version').notNull().default(1),
-    lastLoginAt: timestamp('last_login_at', { withTimezone: true, mode: 'date', precision: 3 }),
+    lastLoginAt: at('last_login_at'),
     lastLoginIp: text('last_login_ip'),
     ...timestamps(),
   },
@@ -40,9 +40,9 @@ export const invitations = pgTable(
       .references(() => users.id, { onDelete: 'cascade' }),
     tokenHash: text('token_hash').notNull(),
     invitedBy: uuid('invited_by').references(() => users.id, { onDelete: 'set null' }),
-    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull(),
-    acceptedAt: timestamp('accepted_at', { withTimezone: true, mode: 'date', precision: 3 }),
-    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull().defaultNow(),
+    expiresAt: at('expires_at').notNull(),
+    acceptedAt: at('accepted_at'),
+    createdAt: at('created_at').notNull().defaultNow(),
   },
   (t) => [uniqueIndex('invitations_token_hash_key').on(t.tokenHash), tenantIsolation('invitations')],
 ).enableRLS();
@@ -57,10 +57,10 @@ export const refreshTokens = pgTable(
       .references(() => users.id, { onDelete: 'cascade' }),
     familyId: uuid('family_id').notNull(),
     tokenHash: text('token_hash').notNull(),
-    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull(),
-    usedAt: timestamp('used_at', { withTimezone: true, mode: 'date', precision: 3 }),
-    revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'date', precision: 3 }),
-    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull().defaultNow(),
+    expiresAt: at('expires_at').notNull(),
+    usedAt: at('used_at'),
+    revokedAt: at('revoked_at'),
+    createdAt: at('created_at').notNull().defaultNow(),
   },
   (t) => [
     uniqueIndex('refresh_tokens_token_hash_key').on(t.tokenHash),
