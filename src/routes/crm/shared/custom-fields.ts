@@ -1,0 +1,78 @@
+import { z } from '@hono/zod-openapi';
+import { and, eq, type SQL, sql } from 'drizzle-orm';
+import type { AnyPgColumn } from 'drizzle-orm/pg-core';
+import type { Scoped } from '../../../db/scoped.ts';
+import { customFieldDefinitions, type customFieldResources } from '../../../db/schema/crm.ts';
+import { ApiError, type ErrorDetail } from '../../../lib/errors.ts';
+
+export type CustomFieldResource = (typeof customFieldResources)[number];
+type Definition = typeof customFieldDefinitions.$inferSelect;
+
+export const customFieldsInput = z
+  .record(z.string().regex(/^[a-z][a-z0-9_]{0,39}$/), z.unknown())
+  .openapi({ description: 'Values of the tenant-defined custom fields (Enterprise), keyed by field key' });
+
+function valueSchema(def: Definition): z.ZodType {
+  switch (def.type) {
+    case 'text':
+      return z.string().max(2000);
+    case 'number':
+      return z.number().finite();
+    case 'date':
+      return z.iso.date();
+    case 'boolean':
+      return z.boolean();
+    case 'select':
+      return z.enum((def.options ?? ['']) as [string, ...string[]]);
+    case 'multiselect':
+      return z.array(z.enum((def.options ?? ['']) as [string, ...string[]])).max(50);
+    case 'url':
+      return z.url().max(2000);
+    case 'email':
+      return z.email().max(254);
+  }
+}
+
+/**
+ * Validates custom field values against the tenant's definitions for the
+ * resource. `null` clears a value. On create, required fields must be present.
+ */
+export async function validateCustomFields(
+  s: Scoped,
+  resource: CustomFieldResource,
+  values: Record<string, unknown> | undefined,
+  current: Record<string, unknown> | null,
+): Promise<Record<string, unknown> | undefined> {
+  const defs = await s.select(customFieldDefinitions, { where: eq(customFieldDefinitions.resource, resource) });
+  if (values === undefined && current !== null) return undefined;
+  const merged: Record<string, unknown> = { ...(current ?? {}) };
+  const details: ErrorDetail[] = [];
+  for (const [key, value] of Object.entries(values ?? {})) {
+    const def = defs.find((d) => d.key === key);
+    if (!def) {
+      details.push({ field: `customFields.${key}`, message: 'unknown custom field' });
+    } else if (value === null) {
+      delete merged[key];
+    } else {
+      const parsed = valueSchema(def).safeParse(value);
+      if (parsed.success) merged[key] = parsed.data;
+      else details.push({ field: `customFields.${key}`, message: `must be a valid ${def.type}` });
+    }
+  }
+  for (const def of defs) {
+    if (def.required && merged[def.key] === undefined) details.push({ field: `customFields.${def.key}`, message: 'is required' });
+  }
+  if (details.length) throw new ApiError('validation_error', details[0]?.message ?? 'Invalid custom fields', details);
+  return merged;
+}
+
+/** `?cf.<key>=value` filters: equal to a scalar value, or contained in a multiselect. */
+export function customFieldFilters(column: AnyPgColumn, query: Record<string, unknown>): SQL | undefined {
+  const conditions = Object.entries(query)
+    .filter(([k]) => k.startsWith('cf.'))
+    .map(([k, v]) => {
+      const key = k.slice(3);
+      return sql`(${column} ->> ${key} = ${String(v)} or ${column} -> ${key} ? ${String(v)})`;
+    });
+  return and(...conditions);
+}

@@ -1,0 +1,258 @@
+import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import { and, eq, getTableColumns } from 'drizzle-orm';
+import type { AnyPgColumn } from 'drizzle-orm/pg-core';
+import type { Context } from 'hono';
+import type { Scoped, TenantTable } from '../../../db/scoped.ts';
+import type { relatedTypes } from '../../../db/schema/crm.ts';
+import { type Role, users } from '../../../db/schema/index.ts';
+import { audit } from '../../../lib/audit.ts';
+import type { AppEnv, Principal } from '../../../lib/context.ts';
+import { ApiError, notFound } from '../../../lib/errors.ts';
+import { createRouter, dataEnvelope, errorResponses, jsonBody, jsonContent, uuidParam } from '../../../lib/openapi.ts';
+import { paginationSchema } from '../../../lib/pagination.ts';
+import { authenticate } from '../../../middleware/authenticate.ts';
+import { authorize } from '../../../middleware/authorize.ts';
+import { idempotency } from '../../../middleware/idempotency.ts';
+import { normalizeActivities, type RecentActivity, recentActivitiesSql } from './activities-embed.ts';
+import { type CustomFieldResource, customFieldFilters, validateCustomFields } from './custom-fields.ts';
+import { type FilterSpec, listQuery, listQuerySchema } from './list-query.ts';
+import { assertReferences } from './references.ts';
+import { checkIfMatch, etagOf, stale, toApi } from './records.ts';
+
+/** The columns every CRM table has. */
+export type CrmTable = TenantTable & {
+  id: AnyPgColumn;
+  version: AnyPgColumn;
+  createdAt: AnyPgColumn;
+  updatedAt: AnyPgColumn;
+  ownerId: AnyPgColumn;
+  search: AnyPgColumn;
+  customFields?: AnyPgColumn;
+};
+type Row = Record<string, unknown> & { id: string; version: number; ownerId: string | null };
+type Input = Record<string, unknown>;
+
+export interface CrmResourceConfig<T extends CrmTable> {
+  resource: 'leads' | 'contacts' | 'accounts' | 'deals' | 'activities';
+  /** Singular name for docs, audit actions and schema names ("Lead"). */
+  singular: string;
+  table: T;
+  schemas: { create: z.ZodObject; update: z.ZodObject; record: z.ZodObject };
+  filters: FilterSpec[];
+  sortable: Record<string, AnyPgColumn>;
+  /** Roles that may change or delete only records they own (SPEC section 5). */
+  ownOnlyRoles: Role[];
+  customFields?: CustomFieldResource;
+  /** GET /{id} embeds recent activities related to the record. */
+  embedActivities?: (typeof relatedTypes)[number];
+  /**
+   * Resource-specific checks and derived columns, inside the write transaction:
+   * receives the validated input (and the current row on update), returns the
+   * columns to write.
+   */
+  prepare?: (ctx: { s: Scoped; c: Context<AppEnv>; input: Input; existing: Row | null }) => Promise<Input>;
+}
+
+const ownerField = (input: Input) => input.ownerId as string | null | undefined;
+
+function assertOwnership(principal: Principal, roles: Role[], row: Row | null, input: Input) {
+  if (!roles.includes(principal.role)) return;
+  if (row && row.ownerId !== principal.userId) {
+    throw new ApiError('insufficient_permissions', 'Your role can change only records you own');
+  }
+  const owner = ownerField(input);
+  if (owner !== undefined && owner !== principal.userId) {
+    throw new ApiError('insufficient_permissions', 'Your role cannot assign records to other users');
+  }
+}
+
+/**
+ * Builds the five CRUD routes of a CRM resource (list, create, get, update,
+ * delete) with one implementation of filtering, keyset pagination, ownership,
+ * references, custom fields, ETag/If-Match, idempotency and audit. Resource
+ * specifics come in through the config; extra routes go on the returned router.
+ */
+export function crmResource<T extends CrmTable>(config: CrmResourceConfig<T>): OpenAPIHono<AppEnv> {
+  const { table, resource, singular } = config;
+  const tags = [`${singular}s`];
+  const security = [{ bearerAuth: [] }];
+  const record = config.schemas.record;
+  const detail = config.embedActivities
+    ? record.extend({ recentActivities: z.array(z.record(z.string(), z.unknown())) })
+    : record;
+  const listSpec = { filters: config.filters, sortable: config.sortable, id: table.id, search: table.search };
+  const action = singular.toLowerCase();
+
+  const routes = {
+    list: createRoute({
+      method: 'get',
+      path: '/',
+      tags,
+      security,
+      summary: `List ${resource}`,
+      middleware: [authorize(resource, 'read')] as const,
+      request: { query: listQuerySchema(listSpec) },
+      responses: {
+        200: jsonContent(z.object({ data: z.array(record), pagination: paginationSchema }), `A page of ${resource}`),
+        ...errorResponses(400, 401, 403),
+      },
+    }),
+    create: createRoute({
+      method: 'post',
+      path: '/',
+      tags,
+      security,
+      summary: `Create a ${action}`,
+      middleware: [authorize(resource, 'write')] as const,
+      request: { body: jsonBody(config.schemas.create) },
+      responses: { 201: jsonContent(dataEnvelope(record), `The created ${action}`), ...errorResponses(400, 401, 403, 409, 422) },
+    }),
+    get: createRoute({
+      method: 'get',
+      path: '/{id}',
+      tags,
+      security,
+      summary: `Get a ${action}${config.embedActivities ? ' with its recent activities' : ''}`,
+      middleware: [authorize(resource, 'read')] as const,
+      request: { params: uuidParam },
+      responses: { 200: jsonContent(dataEnvelope(detail), `The ${action}`), ...errorResponses(400, 401, 403, 404) },
+    }),
+    update: createRoute({
+      method: 'patch',
+      path: '/{id}',
+      tags,
+      security,
+      summary: `Update a ${action}`,
+      description: 'Send `If-Match` with the ETag you read to avoid overwriting a concurrent change (412 when stale).',
+      middleware: [authorize(resource, 'write')] as const,
+      request: { params: uuidParam, body: jsonBody(config.schemas.update) },
+      responses: { 200: jsonContent(dataEnvelope(record), `The updated ${action}`), ...errorResponses(400, 401, 403, 404, 409, 412) },
+    }),
+    remove: createRoute({
+      method: 'delete',
+      path: '/{id}',
+      tags,
+      security,
+      summary: `Delete a ${action}`,
+      middleware: [authorize(resource, 'delete')] as const,
+      request: { params: uuidParam },
+      responses: { 204: { description: 'Deleted' }, ...errorResponses(400, 401, 403, 404, 412) },
+    }),
+  };
+
+  /** Shared by create and update: ownership, references, custom fields, resource hook. */
+  async function columnsToWrite(s: Scoped, c: Context<AppEnv>, input: Input, existing: Row | null): Promise<Input> {
+    const principal = c.get('principal');
+    assertOwnership(principal, config.ownOnlyRoles, existing, input);
+    await assertReferences(s, [['ownerId', users, ownerField(input)]]);
+    const values: Input = config.prepare ? await config.prepare({ s, c, input, existing }) : { ...input };
+    if (config.customFields) {
+      const merged = await validateCustomFields(
+        s,
+        config.customFields,
+        input.customFields as Input | undefined,
+        existing ? ((existing.customFields as Input) ?? {}) : null,
+      );
+      if (merged !== undefined) values.customFields = merged;
+    }
+    return values;
+  }
+
+  const router = createRouter();
+  router.use('*', authenticate, idempotency);
+
+  router.openapi(routes.list, (async (c: Context<AppEnv>) => {
+    const query = (c.req as unknown as { valid(t: 'query'): Input }).valid('query');
+    const q = listQuery(listSpec, query, c.get('principal'));
+    const cf = table.customFields ? customFieldFilters(table.customFields, query) : undefined;
+    const [rows, totals] = (await c.get('tenantDb').batch((s) => [
+      s.select(table, { where: and(q.where, cf), orderBy: q.page.orderBy, limit: q.page.limit }),
+      ...(q.withTotal ? [s.count(table, and(q.filters, cf))] : []),
+    ])) as [Row[], { n: number }[] | undefined];
+    const { data, pagination } = q.page.page(rows as Row[]);
+    return c.json({ data: data.map(toApi), pagination: totals ? { ...pagination, total: Number(totals[0]?.n ?? 0) } : pagination }, 200);
+  }) as never);
+
+  router.openapi(routes.get, (async (c: Context<AppEnv>) => {
+    const { id } = (c.req as unknown as { valid(t: 'param'): { id: string } }).valid('param');
+    const [rows] = await c.get('tenantDb').batch(
+      (s) =>
+        [
+          config.embedActivities
+            ? s.q
+                .select({ ...getTableColumns(table), recentActivities: recentActivitiesSql(config.embedActivities, table) })
+                .from(table as unknown as CrmTable)
+                .where(and(eq(table.tenantId, s.tenantId), eq(table.id, id)))
+                .limit(1)
+            : s.select(table, { where: eq(table.id, id), limit: 1 }),
+        ] as const,
+    );
+    const row = rows[0] as (Row & { recentActivities?: RecentActivity[] }) | undefined;
+    if (!row) throw notFound(singular);
+    c.header('ETag', etagOf(row));
+    const body = toApi(row);
+    if (row.recentActivities) body.recentActivities = normalizeActivities(row.recentActivities);
+    return c.json({ data: body }, 200);
+  }) as never);
+
+  router.openapi(routes.create, (async (c: Context<AppEnv>) => {
+    const input = (c.req as unknown as { valid(t: 'json'): Input }).valid('json');
+    const principal = c.get('principal');
+    const created = await c.get('tenantDb').transaction(async (s) => {
+      const values = await columnsToWrite(s, c, { ownerId: principal.userId, ...input }, null);
+      const [row] = (await s.insert(table, values as never).returning()) as Row[];
+      if (!row) throw new Error(`${resource} insert returned nothing`);
+      await audit(c, s, { action: `${action}.created`, resourceType: action, resourceId: row.id, changes: { after: toApi(row) } });
+      return row;
+    });
+    c.header('Location', `/api/${resource}/${created.id}`);
+    c.header('ETag', etagOf(created));
+    return c.json({ data: toApi(created) }, 201);
+  }) as never);
+
+  router.openapi(routes.update, (async (c: Context<AppEnv>) => {
+    const { id } = (c.req as unknown as { valid(t: 'param'): { id: string } }).valid('param');
+    const input = (c.req as unknown as { valid(t: 'json'): Input }).valid('json');
+    const updated = await c.get('tenantDb').transaction(async (s) => {
+      const [existing] = (await s.select(table, { where: eq(table.id, id), limit: 1 })) as Row[];
+      if (!existing) throw notFound(singular);
+      checkIfMatch(c, existing);
+      const values = await columnsToWrite(s, c, input, existing);
+      const [row] = (await s
+        .update(table, { ...values, version: existing.version + 1, updatedAt: new Date() } as never, and(eq(table.id, id), eq(table.version, existing.version)))
+        .returning()) as Row[];
+      if (!row) throw stale();
+      await audit(c, s, { action: `${action}.updated`, resourceType: action, resourceId: id, changes: diff(existing, row) });
+      return row;
+    });
+    c.header('ETag', etagOf(updated));
+    return c.json({ data: toApi(updated) }, 200);
+  }) as never);
+
+  router.openapi(routes.remove, (async (c: Context<AppEnv>) => {
+    const { id } = (c.req as unknown as { valid(t: 'param'): { id: string } }).valid('param');
+    await c.get('tenantDb').transaction(async (s) => {
+      const [existing] = (await s.select(table, { where: eq(table.id, id), limit: 1 })) as Row[];
+      if (!existing) throw notFound(singular);
+      checkIfMatch(c, existing);
+      assertOwnership(c.get('principal'), config.ownOnlyRoles, existing, {});
+      const deleted = await s.delete(table, and(eq(table.id, id), eq(table.version, existing.version))).returning({ id: table.id });
+      if (!deleted.length) throw stale();
+      await audit(c, s, { action: `${action}.deleted`, resourceType: action, resourceId: id, changes: { before: toApi(existing) } });
+    });
+    return c.body(null, 204);
+  }) as never);
+
+  return router;
+}
+
+/** Before/after of the fields that changed. */
+export function diff(before: Row, after: Row) {
+  const a = toApi(before);
+  const b = toApi(after);
+  const changed = Object.keys(b).filter((k) => k !== 'updatedAt' && JSON.stringify(a[k]) !== JSON.stringify(b[k]));
+  return {
+    before: Object.fromEntries(changed.map((k) => [k, a[k]])),
+    after: Object.fromEntries(changed.map((k) => [k, b[k]])),
+  };
+}
