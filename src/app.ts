@@ -14,6 +14,13 @@ import { requestLog } from './middleware/request-log.ts';
 import { sanitizeInput } from './middleware/sanitize.ts';
 import { resolveTenant } from './middleware/tenant.ts';
 import auth from './routes/auth/auth.index.ts';
+import accounts from './routes/crm/accounts/accounts.index.ts';
+import activities from './routes/crm/activities/activities.index.ts';
+import contacts from './routes/crm/contacts/contacts.index.ts';
+import customFields from './routes/crm/custom-fields/custom-fields.index.ts';
+import deals from './routes/crm/deals/deals.index.ts';
+import leads from './routes/crm/leads/leads.index.ts';
+import pipelines from './routes/crm/pipelines/pipelines.index.ts';
 import health from './routes/health/health.index.ts';
 import securityEvents from './routes/security-events/security-events.index.ts';
 import users from './routes/users/users.index.ts';
@@ -72,6 +79,13 @@ export function createApp(deps: AppDeps) {
   app.route('/api/auth', auth);
   app.route('/api/users', users);
   app.route('/api/security-events', securityEvents);
+  app.route('/api/leads', leads);
+  app.route('/api/contacts', contacts);
+  app.route('/api/accounts', accounts);
+  app.route('/api/pipelines', pipelines);
+  app.route('/api/deals', deals);
+  app.route('/api/activities', activities);
+  app.route('/api/custom-fields', customFields);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

@@ -10,6 +10,8 @@ export const resources = [
   'deals',
   'accounts',
   'activities',
+  'pipelines',
+  'custom_fields',
   'reports',
   'users',
   'settings',
@@ -32,10 +34,10 @@ const R = ['read'] as const;
 
 export const permissionMatrix: Matrix = {
   tenant_admin: Object.fromEntries(resources.map((r) => [r, ALL])),
-  manager: { leads: RWDE, contacts: RWDE, deals: RWDE, accounts: RWD, activities: RWD, reports: R, users: R },
-  sales_user: { leads: RW, contacts: RW, deals: RW, accounts: R, activities: RW, reports: R },
-  support_user: { leads: R, contacts: RW, deals: R, accounts: R, activities: RW },
-  read_only: { leads: R, contacts: R, deals: R, accounts: R, activities: R, reports: R },
+  manager: { leads: RWDE, contacts: RWDE, deals: RWDE, accounts: RWD, activities: RWD, pipelines: RWD, custom_fields: R, reports: R, users: R },
+  sales_user: { leads: RW, contacts: RW, deals: RW, accounts: R, activities: RW, pipelines: R, custom_fields: R, reports: R },
+  support_user: { leads: R, contacts: RW, deals: R, accounts: R, activities: RW, pipelines: R, custom_fields: R },
+  read_only: { leads: R, contacts: R, deals: R, accounts: R, activities: R, pipelines: R, custom_fields: R, reports: R },
 };
 
 export function can(role: Role, resource: Resource, action: Action): boolean {

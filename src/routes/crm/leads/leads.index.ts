@@ -1,0 +1,23 @@
+import { leads, leadStatuses } from '../../../db/schema/index.ts';
+import { crmResource } from '../shared/resource.ts';
+import { createLeadSchema, leadSchema, updateLeadSchema } from './leads.schemas.ts';
+
+const router = crmResource({
+  resource: 'leads',
+  singular: 'Lead',
+  table: leads,
+  schemas: { create: createLeadSchema, update: updateLeadSchema, record: leadSchema },
+  filters: [
+    { kind: 'enum', param: 'status', column: leads.status, values: leadStatuses },
+    { kind: 'uuid', param: 'ownerId', column: leads.ownerId },
+    { kind: 'text', param: 'source', column: leads.source },
+    { kind: 'dateRange', param: 'createdAt', column: leads.createdAt },
+    { kind: 'dateRange', param: 'updatedAt', column: leads.updatedAt },
+  ],
+  sortable: { createdAt: leads.createdAt, updatedAt: leads.updatedAt, lastName: leads.lastName, score: leads.score },
+  ownOnlyRoles: ['sales_user'],
+  customFields: 'leads',
+  embedActivities: 'lead',
+});
+
+export default router;
