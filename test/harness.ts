@@ -5,6 +5,7 @@ import { afterAll } from 'vitest';
 import { createApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import type { Database } from '../src/db/client.ts';
+import { createQueryLog, type QueryLog } from '../src/db/query-log.ts';
 import { DEMO_PASSWORD, DEMO_TENANTS, demoEmail, seedDemo } from '../src/db/seed.ts';
 import type { Role } from '../src/db/schema/index.ts';
 import { createLogger } from '../src/lib/logger.ts';
@@ -33,7 +34,7 @@ export interface RawDb {
   query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
 }
 
-async function openTestDatabase(): Promise<{ database: Database; raw: RawDb; close: () => Promise<void> }> {
+async function openTestDatabase(queryLog: QueryLog): Promise<{ database: Database; raw: RawDb; close: () => Promise<void> }> {
   if (usingPostgres) {
     const { openPostgres } = await import('../src/db/postgres.ts');
     const adminUrl = process.env.TEST_DATABASE_URL as string;
@@ -44,7 +45,7 @@ async function openTestDatabase(): Promise<{ database: Database; raw: RawDb; clo
     await admin.query(`CREATE DATABASE ${name} TEMPLATE ${template}`);
     const url = new URL(adminUrl);
     url.pathname = `/${name}`;
-    const { database, pool } = openPostgres({ url: url.toString(), max: 10 });
+    const { database, pool } = openPostgres({ url: url.toString(), max: 10, logger: queryLog.logger });
     return {
       database,
       raw: { query: async (text, params) => (await pool.query(text, params as unknown[])).rows },
@@ -56,7 +57,7 @@ async function openTestDatabase(): Promise<{ database: Database; raw: RawDb; clo
     };
   }
   const { openPglite } = await import('../src/db/pglite.ts');
-  const { database, client } = await openPglite();
+  const { database, client } = await openPglite(undefined, { logger: queryLog.logger });
   return {
     database,
     raw: { query: async (text, params) => (await (client as PGlite).query(text, params as unknown[])).rows as never[] },
@@ -74,6 +75,12 @@ export interface Harness {
   request(method: string, path: string, init?: RequestInit2): Promise<Response>;
   login(tenant: string, role: Role): Promise<Session>;
   tenantId(slug: string): Promise<string>;
+  /**
+   * Runs fn and returns the data statements the app's database sent meanwhile
+   * (transaction control and the tenant-scope statement excluded; h.raw is
+   * not counted). Run nothing else concurrently while measuring.
+   */
+  countQueries<T>(fn: () => Promise<T>): Promise<{ result: T; statements: string[] }>;
 }
 
 export interface RequestInit2 {
@@ -95,7 +102,8 @@ export { DEMO_PASSWORD, DEMO_TENANTS, demoEmail };
 
 /** Builds the app for one test file; closed automatically after the file. */
 export async function createHarness(envOverrides: Record<string, string> = {}): Promise<Harness> {
-  const { database, raw, close } = await openTestDatabase();
+  const queryLog = createQueryLog();
+  const { database, raw, close } = await openTestDatabase(queryLog);
   const config = loadConfig({ ...TEST_ENV, ...envOverrides });
   const logs: string[] = [];
   const emails: EmailMessage[] = [];
@@ -150,6 +158,7 @@ export async function createHarness(envOverrides: Record<string, string> = {}): 
       if (!rows[0]) throw new Error(`no tenant ${slug}`);
       return rows[0].id;
     },
+    countQueries: (fn) => queryLog.capture(fn),
   };
 }
 

@@ -1,3 +1,4 @@
+import type { Logger } from 'drizzle-orm/logger';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
@@ -9,6 +10,8 @@ export interface PostgresOptions {
   url: string;
   max?: number;
   statementTimeoutMs?: number;
+  /** Sees every statement, transaction control included (see query-log.ts). */
+  logger?: Logger;
 }
 
 /** Server Postgres (DATABASE_URL) through node-postgres. */
@@ -21,7 +24,7 @@ export function openPostgres(options: PostgresOptions): { database: Database; po
   });
   // A dropped idle connection must not crash the process; the next checkout reconnects.
   pool.on('error', () => {});
-  const db = drizzle({ client: pool, schema }) as unknown as Queryable;
+  const db = drizzle({ client: pool, schema, logger: options.logger }) as unknown as Queryable;
   return { database: transactionalDatabase(db, () => pool.end()), pool };
 }
 
