@@ -4,7 +4,7 @@ import type { Context } from 'hono';
 import { createApp } from './app.ts';
 import { type Config, loadConfig } from './config.ts';
 import type { Database } from './db/client.ts';
-import { DEMO_PASSWORD, DEMO_TENANTS, demoEmail, seedDemo } from './db/seed.ts';
+import { DEMO_CRM_SIZE, DEMO_PASSWORD, DEMO_TENANTS, demoEmail, seedDemo } from './db/seed.ts';
 import { roles } from './db/schema/index.ts';
 import { randomToken } from './lib/crypto.ts';
 import { createLogger, type Logger } from './lib/logger.ts';
@@ -61,7 +61,7 @@ export async function startServerApp(options: ServerOptions) {
   const config = loadConfig(env);
   const logger: Logger = createLogger(config.LOG_LEVEL);
   const db = await openDatabase(config, env, dataDir);
-  const seeded = config.NODE_ENV === 'development' && (await seedDemo(db, nativeHasher, config.BCRYPT_COST));
+  const seeded = config.NODE_ENV === 'development' && (await seedDemo(db, nativeHasher, config.BCRYPT_COST, DEMO_CRM_SIZE));
   const app = createApp({
     config,
     db,

@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm';
 import type { PasswordHasher } from '../lib/passwords.ts';
 import { type Database, scopeStatement } from './client.ts';
 import { scopedQueries } from './scoped.ts';
+import { type CrmSeedSize, seedCrm } from './seed-crm.ts';
 import { type Role, roles, tenants, users } from './schema/index.ts';
 
 /** Documented in the README; development data only, never seeded in production. */
@@ -21,14 +22,20 @@ const localPart: Record<Role, string> = {
 
 export const demoEmail = (slug: string, role: Role) => `${localPart[role]}@${slug}.example`;
 
-/** Seeds the demo tenants with one user per role. Idempotent: an existing tenant is left alone. */
-export async function seedDemo(db: Database, hasher: PasswordHasher, cost = 10): Promise<boolean> {
+/** What `npm run dev` and `npm run db:seed` put in each demo tenant. */
+export const DEMO_CRM_SIZE: CrmSeedSize = { accounts: 60, contacts: 250, leads: 400, deals: 150, activities: 800 };
+
+/**
+ * Seeds the demo tenants with one user per role and, when `crm` is given,
+ * CRM data. Idempotent: an existing tenant is left alone.
+ */
+export async function seedDemo(db: Database, hasher: PasswordHasher, cost = 10, crm?: CrmSeedSize): Promise<boolean> {
   const passwordHash = await hasher.hash(DEMO_PASSWORD, cost);
   let created = false;
-  for (const t of DEMO_TENANTS) {
-    await db.transaction(null, async (q) => {
+  for (const [index, t] of DEMO_TENANTS.entries()) {
+    const tenantId = await db.transaction(null, async (q) => {
       const [existing] = await q.select({ id: tenants.id }).from(tenants).where(eq(tenants.slug, t.slug));
-      if (existing) return;
+      if (existing) return null;
       const [tenant] = await q.insert(tenants).values({ ...t, plan: 'enterprise' }).returning({ id: tenants.id });
       if (!tenant) throw new Error('seed: tenant not created');
       await q.execute(scopeStatement(tenant.id));
@@ -44,7 +51,9 @@ export async function seedDemo(db: Database, hasher: PasswordHasher, cost = 10):
         })),
       );
       created = true;
+      return tenant.id;
     });
+    if (tenantId && crm) await seedCrm(db, tenantId, crm, index);
   }
   return created;
 }

@@ -70,8 +70,8 @@ describe('leads', () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const res = await h.request('GET', `/api/leads?limit=3&sort=lastName&q=page.example${cursor ? `&cursor=${cursor}` : ''}`, { token: admin.accessToken });
-      const body = await json(res);
+      const res: Response = await h.request('GET', `/api/leads?limit=3&sort=lastName&q=page.example${cursor ? `&cursor=${cursor}` : ''}`, { token: admin.accessToken });
+      const body: any = await json(res);
       seen.push(...body.data.map((l: { lastName: string }) => l.lastName));
       cursor = body.pagination.nextCursor;
     } while (cursor);
@@ -105,7 +105,7 @@ describe('leads', () => {
     let cursor: string | null = null;
     let page = 0;
     do {
-      const body = await json(await h.request('GET', `/api/leads?limit=2&q=live.example${cursor ? `&cursor=${cursor}` : ''}`, { token: admin.accessToken }));
+      const body: any = await json(await h.request('GET', `/api/leads?limit=2&q=live.example${cursor ? `&cursor=${cursor}` : ''}`, { token: admin.accessToken }));
       seen.push(...body.data.map((l: { lastName: string }) => l.lastName));
       cursor = body.pagination.nextCursor;
       // Newer rows land before the cursor (newest-first order) and must not shift the pages.
