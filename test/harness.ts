@@ -80,7 +80,7 @@ export interface Harness {
    * (transaction control and the tenant-scope statement excluded; h.raw is
    * not counted). Run nothing else concurrently while measuring.
    */
-  countQueries<T>(fn: () => Promise<T>): Promise<{ result: T; statements: string[] }>;
+  countQueries<T>(fn: () => Promise<T>): Promise<{ result: T; statements: string[]; params: unknown[][] }>;
 }
 
 export interface RequestInit2 {

@@ -16,24 +16,26 @@ export interface QueryLog {
    * Anything else using the database meanwhile is counted too, so measure
    * one thing at a time.
    */
-  capture<T>(fn: () => Promise<T>): Promise<{ result: T; statements: string[] }>;
+  capture<T>(fn: () => Promise<T>): Promise<{ result: T; statements: string[]; params: unknown[][] }>;
 }
 
 /** Counts the queries a piece of work costs, e.g. to prove a read has no N+1. Records nothing outside capture(). */
 export function createQueryLog(): QueryLog {
-  let recording: string[] | null = null;
+  let recording: { statements: string[]; params: unknown[][] } | null = null;
   return {
     logger: {
-      logQuery(query) {
-        if (recording && !FRAMING.test(query)) recording.push(query);
+      logQuery(query, params) {
+        if (!recording || FRAMING.test(query)) return;
+        recording.statements.push(query);
+        recording.params.push(params);
       },
     },
     async capture(fn) {
       if (recording) throw new Error('QueryLog.capture does not nest');
-      const statements: string[] = [];
-      recording = statements;
+      const log = { statements: [] as string[], params: [] as unknown[][] };
+      recording = log;
       try {
-        return { result: await fn(), statements };
+        return { result: await fn(), ...log };
       } finally {
         recording = null;
       }
