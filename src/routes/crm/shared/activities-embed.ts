@@ -5,6 +5,12 @@ import type { relatedTypes } from '../../../db/schema/crm.ts';
 export const RECENT_ACTIVITIES = 10;
 
 /**
+ * "table"."column": drizzle renders columns unqualified in a one-table select,
+ * and inside the subquery a bare "id" would name the activity's own id.
+ */
+const outer = (column: AnyPgColumn) => sql`${column.table}.${sql.identifier(column.name)}`;
+
+/**
  * A correlated subquery that returns a record's latest activities as one JSON
  * array, so a record and its activities come back in a single query (no N+1).
  * RLS on activities applies inside it as everywhere else.
@@ -17,7 +23,7 @@ export function recentActivitiesSql(type: (typeof relatedTypes)[number], owner: 
     ) order by a.created_at desc, a.id desc)
     from (
       select * from activities a
-      where a.tenant_id = ${owner.tenantId} and a.related_type = ${type} and a.related_id = ${owner.id}
+      where a.tenant_id = ${outer(owner.tenantId)} and a.related_type = ${type} and a.related_id = ${outer(owner.id)}
       order by a.created_at desc, a.id desc
       limit ${sql.raw(String(RECENT_ACTIVITIES))}
     ) a

@@ -14,7 +14,9 @@ export type FilterSpec =
   /** `?source=web`, exact and case-insensitive */
   | { kind: 'text'; param: string; column: AnyPgColumn }
   /** `?createdAtFrom=...&createdAtTo=...` (inclusive) */
-  | { kind: 'dateRange'; param: string; column: AnyPgColumn; date?: boolean };
+  | { kind: 'dateRange'; param: string; column: AnyPgColumn; date?: boolean }
+  /** `?completed=true|false`: the resource says what each answer means */
+  | { kind: 'flag'; param: string; where: (on: boolean) => SQL; description: string };
 
 export interface ListSpec {
   filters: FilterSpec[];
@@ -23,7 +25,12 @@ export interface ListSpec {
   id: AnyPgColumn;
   /** The lower-cased, trigram-indexed text column `q` searches. */
   search: AnyPgColumn;
+  /** Accept `cf.<key>=value` custom field filters (see customFieldFilters). */
+  customFields?: boolean;
 }
+
+/** The only query parameters outside the declared ones a list accepts: a custom field filter per key. */
+const CUSTOM_FIELD_PARAM = /^cf\.[a-z][a-z0-9_]{0,39}$/;
 
 const csvOf = <T extends readonly [string, ...string[]]>(values: T) =>
   z
@@ -47,12 +54,20 @@ export function listQuerySchema(spec: ListSpec) {
     if (f.kind === 'enum') shape[f.param] = csvOf(f.values).optional().openapi({ type: 'string', description: `One or more of ${f.values.join(', ')} (comma-separated)` });
     else if (f.kind === 'uuid') shape[f.param] = (f.param === 'ownerId' ? z.uuid().or(z.literal('me')) : z.uuid()).optional();
     else if (f.kind === 'text') shape[f.param] = z.string().trim().min(1).max(200).optional();
+    else if (f.kind === 'flag') shape[f.param] = z.enum(['true', 'false']).optional().openapi({ description: f.description });
     else {
       shape[`${f.param}From`] = isoDateTime.optional();
       shape[`${f.param}To`] = isoDateTime.optional();
     }
   }
-  return paginationQuery.extend(shape).strict();
+  const schema = paginationQuery.extend(shape);
+  if (!spec.customFields) return schema.strict();
+  // Still an allow-list: unknown parameters are refused unless they name a custom field.
+  return schema.catchall(z.string().max(200)).superRefine((query, ctx) => {
+    for (const key of Object.keys(query)) {
+      if (!(key in schema.shape) && !CUSTOM_FIELD_PARAM.test(key)) ctx.addIssue({ code: 'custom', path: [key], message: 'unknown field' });
+    }
+  });
 }
 
 const escapeLike = (v: string) => v.toLowerCase().replace(/[\\%_]/g, (m) => `\\${m}`);
@@ -73,6 +88,7 @@ export function listQuery(spec: ListSpec, query: Record<string, unknown>, princi
     if (value === undefined) continue;
     if (f.kind === 'enum') conditions.push(inArray(f.column, value as string[]));
     else if (f.kind === 'uuid') conditions.push(eq(f.column, value === 'me' ? principal.userId : (value as string)));
+    else if (f.kind === 'flag') conditions.push(f.where(value === 'true'));
     else conditions.push(sql`lower(${f.column}) = ${(value as string).toLowerCase()}`);
   }
   if (typeof query.q === 'string') conditions.push(sql`${spec.search} like ${`%${escapeLike(query.q)}%`}`);

@@ -10,6 +10,7 @@ import type { AppEnv, Principal } from '../../../lib/context.ts';
 import { ApiError, notFound } from '../../../lib/errors.ts';
 import { createRouter, dataEnvelope, errorResponses, jsonBody, jsonContent, uuidParam } from '../../../lib/openapi.ts';
 import { paginationSchema } from '../../../lib/pagination.ts';
+import { hasFeature } from '../../../lib/plans.ts';
 import { authenticate } from '../../../middleware/authenticate.ts';
 import { authorize } from '../../../middleware/authorize.ts';
 import { idempotency } from '../../../middleware/idempotency.ts';
@@ -43,6 +44,8 @@ export interface CrmResourceConfig<T extends CrmTable> {
   /** Roles that may change or delete only records they own (SPEC section 5). */
   ownOnlyRoles: Role[];
   customFields?: CustomFieldResource;
+  /** How a row is shown (default toApi), for columns the API presents differently; also used for audit snapshots. */
+  serialize?: (row: Row) => Record<string, unknown>;
   /** GET /{id} embeds recent activities related to the record. */
   embedActivities?: (typeof relatedTypes)[number];
   /**
@@ -80,7 +83,8 @@ export function crmResource<T extends CrmTable>(config: CrmResourceConfig<T>): O
   const detail = config.embedActivities
     ? record.extend({ recentActivities: z.array(z.record(z.string(), z.unknown())) })
     : record;
-  const listSpec = { filters: config.filters, sortable: config.sortable, id: table.id, search: table.search };
+  const listSpec = { filters: config.filters, sortable: config.sortable, id: table.id, search: table.search, customFields: config.customFields !== undefined };
+  const show = config.serialize ?? toApi;
   const action = singular.toLowerCase();
 
   const routes = {
@@ -90,6 +94,10 @@ export function crmResource<T extends CrmTable>(config: CrmResourceConfig<T>): O
       tags,
       security,
       summary: `List ${resource}`,
+      ...(config.customFields && {
+        description:
+          'Custom fields (Enterprise): `cf.<key>=value` keeps records whose custom field `<key>` equals the value (or, for a multiselect, includes it); repeat with other keys to combine.',
+      }),
       middleware: [authorize(resource, 'read')] as const,
       request: { query: listQuerySchema(listSpec) },
       responses: {
@@ -144,9 +152,13 @@ export function crmResource<T extends CrmTable>(config: CrmResourceConfig<T>): O
   async function columnsToWrite(s: Scoped, c: Context<AppEnv>, input: Input, existing: Row | null): Promise<Input> {
     const principal = c.get('principal');
     assertOwnership(principal, config.ownOnlyRoles, existing, input);
+    // A tenant that left Enterprise keeps its stored values (read-only) but its definitions no longer apply.
+    if (config.customFields && input.customFields !== undefined && !hasFeature(principal.tenant.plan, 'customFields')) {
+      throw new ApiError('plan_feature_unavailable', 'Your plan does not include custom fields; upgrade to Enterprise');
+    }
     await assertReferences(s, [['ownerId', users, ownerField(input)]]);
     const values: Input = config.prepare ? await config.prepare({ s, c, input, existing }) : { ...input };
-    if (config.customFields) {
+    if (config.customFields && hasFeature(principal.tenant.plan, 'customFields')) {
       const merged = await validateCustomFields(
         s,
         config.customFields,
@@ -170,7 +182,7 @@ export function crmResource<T extends CrmTable>(config: CrmResourceConfig<T>): O
       ...(q.withTotal ? [s.count(table, and(q.filters, cf))] : []),
     ])) as [Row[], { n: number }[] | undefined];
     const { data, pagination } = q.page.page(rows as Row[]);
-    return c.json({ data: data.map(toApi), pagination: totals ? { ...pagination, total: Number(totals[0]?.n ?? 0) } : pagination }, 200);
+    return c.json({ data: data.map(show), pagination: totals ? { ...pagination, total: Number(totals[0]?.n ?? 0) } : pagination }, 200);
   }) as never);
 
   router.openapi(routes.get, (async (c: Context<AppEnv>) => {
@@ -190,7 +202,7 @@ export function crmResource<T extends CrmTable>(config: CrmResourceConfig<T>): O
     const row = rows[0] as (Row & { recentActivities?: RecentActivity[] }) | undefined;
     if (!row) throw notFound(singular);
     c.header('ETag', etagOf(row));
-    const body = toApi(row);
+    const body = show(row);
     if (row.recentActivities) body.recentActivities = normalizeActivities(row.recentActivities);
     return c.json({ data: body }, 200);
   }) as never);
@@ -202,12 +214,12 @@ export function crmResource<T extends CrmTable>(config: CrmResourceConfig<T>): O
       const values = await columnsToWrite(s, c, { ownerId: principal.userId, ...input }, null);
       const [row] = (await s.insert(table, values as never).returning()) as Row[];
       if (!row) throw new Error(`${resource} insert returned nothing`);
-      await audit(c, s, { action: `${action}.created`, resourceType: action, resourceId: row.id, changes: { after: toApi(row) } });
+      await audit(c, s, { action: `${action}.created`, resourceType: action, resourceId: row.id, changes: { after: show(row) } });
       return row;
     });
     c.header('Location', `/api/${resource}/${created.id}`);
     c.header('ETag', etagOf(created));
-    return c.json({ data: toApi(created) }, 201);
+    return c.json({ data: show(created) }, 201);
   }) as never);
 
   router.openapi(routes.update, (async (c: Context<AppEnv>) => {
@@ -222,11 +234,11 @@ export function crmResource<T extends CrmTable>(config: CrmResourceConfig<T>): O
         .update(table, { ...values, version: existing.version + 1, updatedAt: new Date() } as never, and(eq(table.id, id), eq(table.version, existing.version)))
         .returning()) as Row[];
       if (!row) throw stale();
-      await audit(c, s, { action: `${action}.updated`, resourceType: action, resourceId: id, changes: diff(existing, row) });
+      await audit(c, s, { action: `${action}.updated`, resourceType: action, resourceId: id, changes: diff(existing, row, show) });
       return row;
     });
     c.header('ETag', etagOf(updated));
-    return c.json({ data: toApi(updated) }, 200);
+    return c.json({ data: show(updated) }, 200);
   }) as never);
 
   router.openapi(routes.remove, (async (c: Context<AppEnv>) => {
@@ -238,7 +250,7 @@ export function crmResource<T extends CrmTable>(config: CrmResourceConfig<T>): O
       assertOwnership(c.get('principal'), config.ownOnlyRoles, existing, {});
       const deleted = await s.delete(table, and(eq(table.id, id), eq(table.version, existing.version))).returning({ id: table.id });
       if (!deleted.length) throw stale();
-      await audit(c, s, { action: `${action}.deleted`, resourceType: action, resourceId: id, changes: { before: toApi(existing) } });
+      await audit(c, s, { action: `${action}.deleted`, resourceType: action, resourceId: id, changes: { before: show(existing) } });
     });
     return c.body(null, 204);
   }) as never);
@@ -247,9 +259,9 @@ export function crmResource<T extends CrmTable>(config: CrmResourceConfig<T>): O
 }
 
 /** Before/after of the fields that changed. */
-export function diff(before: Row, after: Row) {
-  const a = toApi(before);
-  const b = toApi(after);
+export function diff(before: Row, after: Row, show: (row: Row) => Record<string, unknown> = toApi) {
+  const a = show(before);
+  const b = show(after);
   const changed = Object.keys(b).filter((k) => k !== 'updatedAt' && JSON.stringify(a[k]) !== JSON.stringify(b[k]));
   return {
     before: Object.fromEntries(changed.map((k) => [k, a[k]])),
