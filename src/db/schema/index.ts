@@ -2,3 +2,4 @@ export * from './tenants.ts';
 export * from './users.ts';
 export * from './events.ts';
 export * from './crm.ts';
+export * from './billing.ts';
