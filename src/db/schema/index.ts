@@ -3,3 +3,4 @@ export * from './users.ts';
 export * from './events.ts';
 export * from './crm.ts';
 export * from './billing.ts';
+export * from './api-keys.ts';
