@@ -10,7 +10,7 @@ beforeAll(async () => {
   leadId = (await json(await h.request('POST', '/api/leads', { token: admin.accessToken, body: { lastName: 'Target' } }))).data.id;
 });
 
-const countActivities = async () => (await h.raw.query<{ n: number }>('select count(*)::int as n from activities'))[0]?.n;
+const countActivities = async () => (await h.raw.query<{ n: number }>('select count(*)::int as n from activities'))[0]?.n ?? 0;
 
 async function expect400(res: Response, field: string) {
   expect(res.status).toBe(400);

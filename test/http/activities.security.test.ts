@@ -37,7 +37,7 @@ async function activityOwnedBy(owner: Session, subject = 'Owned') {
   return (await json(res)).data.id as string;
 }
 const row = async (id: string) => (await h.raw.query('select * from activities where id = $1', [id]))[0];
-const countActivities = async () => (await h.raw.query<{ n: number }>('select count(*)::int as n from activities'))[0]?.n;
+const countActivities = async () => (await h.raw.query<{ n: number }>('select count(*)::int as n from activities'))[0]?.n ?? 0;
 
 async function expectError(res: Response, status: number, error: string) {
   expect(res.status).toBe(status);
