@@ -26,6 +26,7 @@ import securityEvents from './routes/security-events/security-events.index.ts';
 import users from './routes/users/users.index.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
+const BULK_IMPORT = /^\/api\/(leads|contacts|accounts)\/import$/;
 
 /** The one app factory: every runtime entry calls this with its platform bindings. */
 export function createApp(deps: AppDeps) {
@@ -63,14 +64,17 @@ export function createApp(deps: AppDeps) {
       maxAge: 600,
     }),
   );
-  app.use(
+  const limitBody = (maxSize: number) =>
     bodyLimit({
-      maxSize: deps.config.BODY_LIMIT_BYTES,
+      maxSize,
       onError: () => {
-        throw new ApiError('payload_too_large', `Request body exceeds ${deps.config.BODY_LIMIT_BYTES} bytes`);
+        throw new ApiError('payload_too_large', `Request body exceeds ${maxSize} bytes`);
       },
-    }),
-  );
+    });
+  const defaultLimit = limitBody(deps.config.BODY_LIMIT_BYTES);
+  const importLimit = limitBody(deps.config.IMPORT_BODY_LIMIT_BYTES);
+  // Bulk imports are the one place a large body is expected; every other route keeps the small limit.
+  app.use((c, next) => (BULK_IMPORT.test(c.req.path) ? importLimit : defaultLimit)(c, next));
   app.use(ipRateLimit);
   app.use(sanitizeInput);
   app.use(resolveTenant);

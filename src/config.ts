@@ -32,6 +32,8 @@ export const configSchema = z.object({
   RATE_LIMIT_LOGIN_PER_IP: int(100),
   RATE_LIMIT_LOGIN_WINDOW_SECONDS: int(15 * 60),
   BODY_LIMIT_BYTES: int(1024 * 1024),
+  /** Bulk imports (POST /api/{leads|contacts|accounts}/import) carry up to 10,000 rows. */
+  IMPORT_BODY_LIMIT_BYTES: int(10 * 1024 * 1024),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 

@@ -1,6 +1,30 @@
-import { createRouter } from '../../../lib/openapi.ts';
+import { accountSizes, accounts } from '../../../db/schema/index.ts';
+import { withImportExport } from '../shared/bulk.ts';
+import { type CrmResourceConfig, crmResource } from '../shared/resource.ts';
+import { assertUnique } from '../shared/unique.ts';
+import { accountSchema, createAccountSchema, updateAccountSchema } from './accounts.schemas.ts';
 
-// Placeholder until the resource's routes land (issue 3).
-const router = createRouter();
+const config: CrmResourceConfig<typeof accounts> = {
+  resource: 'accounts',
+  singular: 'Account',
+  table: accounts,
+  schemas: { create: createAccountSchema, update: updateAccountSchema, record: accountSchema },
+  filters: [
+    { kind: 'uuid', param: 'ownerId', column: accounts.ownerId },
+    { kind: 'text', param: 'industry', column: accounts.industry },
+    { kind: 'enum', param: 'size', column: accounts.size, values: accountSizes },
+    { kind: 'dateRange', param: 'createdAt', column: accounts.createdAt },
+    { kind: 'dateRange', param: 'updatedAt', column: accounts.updatedAt },
+  ],
+  sortable: { createdAt: accounts.createdAt, updatedAt: accounts.updatedAt, name: accounts.name },
+  // Only managers and admins write accounts (SPEC section 5), on any account.
+  ownOnlyRoles: [],
+  customFields: 'accounts',
+  embedActivities: 'account',
+  prepare: async ({ s, input, existing }) => {
+    await assertUnique(s, accounts, 'domain', accounts.domain, input.domain, existing);
+    return { ...input };
+  },
+};
 
-export default router;
+export default withImportExport(crmResource(config), { crm: config, key: 'domain' });

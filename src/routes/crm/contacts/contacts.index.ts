@@ -1,6 +1,30 @@
-import { createRouter } from '../../../lib/openapi.ts';
+import { accounts, contacts } from '../../../db/schema/index.ts';
+import { withImportExport } from '../shared/bulk.ts';
+import { assertReferences } from '../shared/references.ts';
+import { type CrmResourceConfig, crmResource } from '../shared/resource.ts';
+import { assertUnique } from '../shared/unique.ts';
+import { contactSchema, createContactSchema, updateContactSchema } from './contacts.schemas.ts';
 
-// Placeholder until the resource's routes land (issue 3).
-const router = createRouter();
+const config: CrmResourceConfig<typeof contacts> = {
+  resource: 'contacts',
+  singular: 'Contact',
+  table: contacts,
+  schemas: { create: createContactSchema, update: updateContactSchema, record: contactSchema },
+  filters: [
+    { kind: 'uuid', param: 'ownerId', column: contacts.ownerId },
+    { kind: 'uuid', param: 'accountId', column: contacts.accountId },
+    { kind: 'dateRange', param: 'createdAt', column: contacts.createdAt },
+    { kind: 'dateRange', param: 'updatedAt', column: contacts.updatedAt },
+  ],
+  sortable: { createdAt: contacts.createdAt, updatedAt: contacts.updatedAt, lastName: contacts.lastName },
+  ownOnlyRoles: ['sales_user', 'support_user'],
+  customFields: 'contacts',
+  embedActivities: 'contact',
+  prepare: async ({ s, input, existing }) => {
+    await assertReferences(s, [['accountId', accounts, input.accountId as string | null | undefined]]);
+    await assertUnique(s, contacts, 'email', contacts.email, input.email, existing);
+    return { ...input };
+  },
+};
 
-export default router;
+export default withImportExport(crmResource(config), { crm: config, key: 'email', references: [['accountId', accounts]] });

@@ -1,8 +1,9 @@
 import { leads, leadStatuses } from '../../../db/schema/index.ts';
-import { crmResource } from '../shared/resource.ts';
+import { withImportExport } from '../shared/bulk.ts';
+import { type CrmResourceConfig, crmResource } from '../shared/resource.ts';
 import { createLeadSchema, leadSchema, updateLeadSchema } from './leads.schemas.ts';
 
-const router = crmResource({
+const config: CrmResourceConfig<typeof leads> = {
   resource: 'leads',
   singular: 'Lead',
   table: leads,
@@ -18,6 +19,8 @@ const router = crmResource({
   ownOnlyRoles: ['sales_user'],
   customFields: 'leads',
   embedActivities: 'lead',
-});
+};
 
-export default router;
+const router = crmResource(config);
+
+export default withImportExport(router, { crm: config, key: 'email' });

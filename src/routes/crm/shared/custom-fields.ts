@@ -43,8 +43,22 @@ export async function validateCustomFields(
   values: Record<string, unknown> | undefined,
   current: Record<string, unknown> | null,
 ): Promise<Record<string, unknown> | undefined> {
-  const defs = await s.select(customFieldDefinitions, { where: eq(customFieldDefinitions.resource, resource) });
+  const defs = await customFieldDefinitionsOf(s, resource);
   if (values === undefined && current !== null) return undefined;
+  const { merged, details } = checkCustomFields(defs, values, current);
+  if (details.length) throw new ApiError('validation_error', details[0]?.message ?? 'Invalid custom fields', details);
+  return merged;
+}
+
+export const customFieldDefinitionsOf = (s: Scoped, resource: CustomFieldResource) =>
+  s.select(customFieldDefinitions, { where: eq(customFieldDefinitions.resource, resource) });
+
+/** The checks of validateCustomFields against definitions already loaded (bulk import validates many rows against one read). */
+export function checkCustomFields(
+  defs: Definition[],
+  values: Record<string, unknown> | undefined,
+  current: Record<string, unknown> | null,
+): { merged: Record<string, unknown>; details: ErrorDetail[] } {
   const merged: Record<string, unknown> = { ...(current ?? {}) };
   const details: ErrorDetail[] = [];
   for (const [key, value] of Object.entries(values ?? {})) {
@@ -62,8 +76,7 @@ export async function validateCustomFields(
   for (const def of defs) {
     if (def.required && merged[def.key] === undefined) details.push({ field: `customFields.${def.key}`, message: 'is required' });
   }
-  if (details.length) throw new ApiError('validation_error', details[0]?.message ?? 'Invalid custom fields', details);
-  return merged;
+  return { merged, details };
 }
 
 /** `?cf.<key>=value` filters: equal to a scalar value, or contained in a multiselect. */

@@ -1,0 +1,19 @@
+import { and, ne, sql } from 'drizzle-orm';
+import type { AnyPgColumn } from 'drizzle-orm/pg-core';
+import type { Scoped } from '../../../db/scoped.ts';
+import { ApiError } from '../../../lib/errors.ts';
+import type { IdTable } from './bulk.ts';
+
+/**
+ * 409 naming the field when another record of the tenant already holds the
+ * value (case-insensitively, like the unique index). The index stays the
+ * guarantee under races (a plain 409 then); this gives the usual case its field.
+ */
+export async function assertUnique(s: Scoped, table: IdTable, field: string, column: AnyPgColumn, value: unknown, existing: { id: string } | null) {
+  if (typeof value !== 'string') return;
+  const [taken] = await s.select(table, {
+    where: and(sql`lower(${column}) = ${value.toLowerCase()}`, existing ? ne(table.id, existing.id) : undefined),
+    limit: 1,
+  });
+  if (taken) throw new ApiError('conflict', `Another record already has this ${field}`, [{ field, message: 'already in use' }]);
+}
