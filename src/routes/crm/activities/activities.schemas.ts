@@ -4,8 +4,8 @@ import { idField, optionalText, timestampsSchema } from '../shared/fields.ts';
 
 const at = z.iso
   .datetime({ offset: true })
-  .transform((v) => new Date(v))
-  .openapi({ type: 'string', format: 'date-time', example: '2026-03-01T09:00:00Z' });
+  .openapi({ example: '2026-03-01T09:00:00Z' })
+  .transform((v) => new Date(v));
 
 const relatedTo = z
   .strictObject({ type: z.enum(relatedTypes), id: idField })
