@@ -2,7 +2,8 @@ import type { Context } from 'hono';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/client.ts';
 import type { TenantDb } from '../db/scoped.ts';
-import type { Role, Tenant } from '../db/schema/index.ts';
+import type { Role } from '../db/schema/index.ts';
+import type { TenantSummary } from '../db/tenants.ts';
 import type { Logger } from './logger.ts';
 import type { Notifier } from './notifier.ts';
 import type { PasswordHasher } from './passwords.ts';
@@ -26,7 +27,7 @@ export interface Principal {
   email: string;
   name: string;
   role: Role;
-  tenant: Pick<Tenant, 'id' | 'slug' | 'name' | 'plan' | 'status'>;
+  tenant: TenantSummary;
 }
 
 /** A tenant named explicitly by the request (subdomain, X-Tenant-ID, ?tenantId). */
@@ -34,7 +35,7 @@ export interface TenantHint {
   source: 'subdomain' | 'header' | 'query';
   value: string;
   /** null when no tenant matches the hint. */
-  tenant: Pick<Tenant, 'id' | 'slug' | 'name' | 'plan' | 'status'> | null;
+  tenant: TenantSummary | null;
 }
 
 export interface AppEnv {

@@ -2,11 +2,12 @@ import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../lib/context.ts';
 import { ApiError } from '../lib/errors.ts';
 import { type Action, can, type Resource } from '../lib/permissions.ts';
-import { type Feature, hasFeature } from '../lib/plans.ts';
+import { type Feature, hasFeature, writesBlocked } from '../lib/plans.ts';
 
 /**
  * Pipeline steps permission check → plan/subscription check, declared per
- * route. Runs after `authenticate`.
+ * route. Runs after `authenticate`. Billing stays reachable in every tenant
+ * state: it is how a suspended or overdue tenant gets back in good standing.
  */
 export function authorize(resource: Resource, action: Action, feature?: Feature) {
   return createMiddleware<AppEnv>(async (c, next) => {
@@ -14,10 +15,17 @@ export function authorize(resource: Resource, action: Action, feature?: Feature)
     if (!can(principal.role, resource, action)) {
       throw new ApiError('insufficient_permissions', `Your role cannot ${action} ${resource.replace('_', ' ')}`);
     }
-    if (principal.tenant.status === 'suspended' && resource !== 'billing') {
-      throw new ApiError('tenant_suspended', 'This tenant is suspended');
+    const { tenant } = principal;
+    if (resource !== 'billing') {
+      if (tenant.status === 'suspended') throw new ApiError('tenant_suspended', 'This tenant is suspended');
+      if (action !== 'read' && action !== 'export' && writesBlocked(tenant, c.var.deps.config.BILLING_GRACE_PERIOD_DAYS)) {
+        throw new ApiError(
+          'subscription_past_due',
+          'Payment for this subscription is overdue and the grace period has ended; data stays readable. Update the payment method through POST /api/billing/portal',
+        );
+      }
     }
-    if (feature && !hasFeature(principal.tenant.plan, feature)) {
+    if (feature && !hasFeature(tenant.plan, feature)) {
       throw new ApiError('plan_feature_unavailable', `Your plan does not include ${feature === 'customFields' ? 'custom fields' : 'API keys'}; upgrade to Enterprise`);
     }
     await next();

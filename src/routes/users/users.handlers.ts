@@ -6,6 +6,7 @@ import type { AppEnv } from '../../lib/context.ts';
 import { sha256Hex } from '../../lib/crypto.ts';
 import { ApiError, notFound } from '../../lib/errors.ts';
 import { keysetPage, newestFirst } from '../../lib/pagination.ts';
+import { reserve } from '../../lib/plan-limits.ts';
 import { roleRank } from '../../lib/permissions.ts';
 import { toUser } from './users.schemas.ts';
 import { invitationToken } from './users.service.ts';
@@ -53,6 +54,8 @@ export const update: Handler<'update'> = async (c) => {
       throw new ApiError('conflict', 'This user has not accepted the invitation yet');
     }
     const accessChanged = (body.role && body.role !== before.role) || (body.status && body.status !== before.status);
+    // Reactivating a user takes a seat again.
+    if (body.status === 'active' && before.status === 'inactive') await reserve(s, 'users');
     const [after] = await s
       .update(
         users,
@@ -102,6 +105,8 @@ export const invite: Handler<'invite'> = async (c) => {
     if (!user) throw new Error('invited user not written');
     // A re-invitation replaces any earlier link.
     await s.delete(invitations, eq(invitations.userId, user.id));
+    // A live invitation holds a seat; this user's earlier link is gone, so the new one is counted once.
+    await reserve(s, 'users');
     const [row] = await s.insert(invitations, { userId: user.id, tokenHash, expiresAt, invitedBy: principal.userId }).returning();
     if (!row) throw new Error('invitation not written');
     await audit(c, s, { action: 'user.invited', resourceType: 'user', resourceId: user.id, changes: { email: user.email, role: user.role } });

@@ -1,6 +1,7 @@
 import { leads, leadStatuses } from '../../../db/schema/index.ts';
 import { withImportExport } from '../shared/bulk.ts';
 import { type CrmResourceConfig, crmResource } from '../shared/resource.ts';
+import { convertLead, convertRoute, leadOwnOnlyRoles } from './leads.convert.ts';
 import { createLeadSchema, leadSchema, updateLeadSchema } from './leads.schemas.ts';
 
 const config: CrmResourceConfig<typeof leads> = {
@@ -16,11 +17,12 @@ const config: CrmResourceConfig<typeof leads> = {
     { kind: 'dateRange', param: 'updatedAt', column: leads.updatedAt },
   ],
   sortable: { createdAt: leads.createdAt, updatedAt: leads.updatedAt, lastName: leads.lastName, score: leads.score },
-  ownOnlyRoles: ['sales_user'],
+  ownOnlyRoles: leadOwnOnlyRoles,
   customFields: 'leads',
   embedActivities: 'lead',
 };
 
 const router = crmResource(config);
+router.openapi(convertRoute, convertLead);
 
 export default withImportExport(router, { crm: config, key: 'email' });

@@ -1,6 +1,16 @@
 import { createRouter } from '../../../lib/openapi.ts';
+import { authenticate } from '../../../middleware/authenticate.ts';
+import { idempotency } from '../../../middleware/idempotency.ts';
+import * as handlers from './pipelines.handlers.ts';
+import * as routes from './pipelines.routes.ts';
 
-// Placeholder until the resource's routes land (issue 3).
 const router = createRouter();
+router.use('*', authenticate, idempotency);
+router
+  .openapi(routes.list, handlers.list)
+  .openapi(routes.create, handlers.create)
+  .openapi(routes.get, handlers.get)
+  .openapi(routes.update, handlers.update)
+  .openapi(routes.remove, handlers.remove);
 
 export default router;

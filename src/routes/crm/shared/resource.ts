@@ -10,7 +10,8 @@ import type { AppEnv, Principal } from '../../../lib/context.ts';
 import { ApiError, notFound } from '../../../lib/errors.ts';
 import { createRouter, dataEnvelope, errorResponses, jsonBody, jsonContent, uuidParam } from '../../../lib/openapi.ts';
 import { paginationSchema } from '../../../lib/pagination.ts';
-import { hasFeature } from '../../../lib/plans.ts';
+import { reserve } from '../../../lib/plan-limits.ts';
+import { hasFeature, limitOfResource } from '../../../lib/plans.ts';
 import { authenticate } from '../../../middleware/authenticate.ts';
 import { authorize } from '../../../middleware/authorize.ts';
 import { idempotency } from '../../../middleware/idempotency.ts';
@@ -86,6 +87,7 @@ export function crmResource<T extends CrmTable>(config: CrmResourceConfig<T>): O
   const listSpec = { filters: config.filters, sortable: config.sortable, id: table.id, search: table.search, customFields: config.customFields !== undefined };
   const show = config.serialize ?? toApi;
   const action = singular.toLowerCase();
+  const countedLimit = limitOfResource[resource];
 
   const routes = {
     list: createRoute({
@@ -113,7 +115,7 @@ export function crmResource<T extends CrmTable>(config: CrmResourceConfig<T>): O
       summary: `Create a ${action}`,
       middleware: [authorize(resource, 'write')] as const,
       request: { body: jsonBody(config.schemas.create) },
-      responses: { 201: jsonContent(dataEnvelope(record), `The created ${action}`), ...errorResponses(400, 401, 403, 409, 422) },
+      responses: { 201: jsonContent(dataEnvelope(record), `The created ${action}`), ...errorResponses(400, 401, 402, 403, 409, 422) },
     }),
     get: createRoute({
       method: 'get',
@@ -212,6 +214,7 @@ export function crmResource<T extends CrmTable>(config: CrmResourceConfig<T>): O
     const principal = c.get('principal');
     const created = await c.get('tenantDb').transaction(async (s) => {
       const values = await columnsToWrite(s, c, { ownerId: principal.userId, ...input }, null);
+      if (countedLimit) await reserve(s, countedLimit);
       const [row] = (await s.insert(table, values as never).returning()) as Row[];
       if (!row) throw new Error(`${resource} insert returned nothing`);
       await audit(c, s, { action: `${action}.created`, resourceType: action, resourceId: row.id, changes: { after: show(row) } });
