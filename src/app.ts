@@ -14,6 +14,7 @@ import { requestLog } from './middleware/request-log.ts';
 import { sanitizeInput } from './middleware/sanitize.ts';
 import { resolveTenant } from './middleware/tenant.ts';
 import auth from './routes/auth/auth.index.ts';
+import billing from './routes/billing/billing.index.ts';
 import accounts from './routes/crm/accounts/accounts.index.ts';
 import activities from './routes/crm/activities/activities.index.ts';
 import contacts from './routes/crm/contacts/contacts.index.ts';
@@ -22,7 +23,9 @@ import deals from './routes/crm/deals/deals.index.ts';
 import leads from './routes/crm/leads/leads.index.ts';
 import pipelines from './routes/crm/pipelines/pipelines.index.ts';
 import health from './routes/health/health.index.ts';
+import platform from './routes/platform/platform.index.ts';
 import securityEvents from './routes/security-events/security-events.index.ts';
+import stripeWebhook from './routes/stripe-webhook/stripe-webhook.index.ts';
 import users from './routes/users/users.index.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
@@ -90,12 +93,21 @@ export function createApp(deps: AppDeps) {
   app.route('/api/deals', deals);
   app.route('/api/activities', activities);
   app.route('/api/custom-fields', customFields);
+  app.route('/api/billing', billing);
+  // Before any router mounted at /api/webhooks: Stripe's endpoint has no tenant credential.
+  app.route('/api/webhooks/stripe', stripeWebhook);
+  app.route('/api/platform', platform);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',
     scheme: 'bearer',
     bearerFormat: 'JWT',
     description: 'Access token from /api/auth/login (or an API key, once enabled for the tenant).',
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'platformKey', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'Platform operators only (/api/platform): the PLATFORM_ADMIN_KEY secret.',
   });
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

@@ -21,6 +21,20 @@ export const configSchema = z.object({
   INVITATION_TTL_SECONDS: int(60 * 60 * 24 * 7),
   PLATFORM_ADMIN_KEY: z.string().min(32, 'PLATFORM_ADMIN_KEY must be at least 32 characters'),
   STRIPE_WEBHOOK_SECRET: z.string().optional(),
+  /** Billing (POST /api/billing/checkout, /portal): unset answers 503 there; webhooks need only the secret above. */
+  STRIPE_SECRET_KEY: z.string().optional(),
+  STRIPE_PRICE_PRO: z.string().optional(),
+  STRIPE_PRICE_ENTERPRISE: z.string().optional(),
+  /** Where Checkout and the billing portal send the customer back; default: <APP_URL or API origin>/billing. */
+  STRIPE_SUCCESS_URL: z.string().url().optional(),
+  STRIPE_CANCEL_URL: z.string().url().optional(),
+  STRIPE_PORTAL_RETURN_URL: z.string().url().optional(),
+  /** Test/dev only: send the SDK's API calls to a local fixture instead of api.stripe.com. */
+  STRIPE_API_HOST: z.string().optional(),
+  STRIPE_API_PORT: z.coerce.number().int().positive().optional(),
+  STRIPE_API_PROTOCOL: z.enum(['http', 'https']).optional(),
+  /** Days a past_due subscription keeps write access before writes answer 402 subscription_past_due. */
+  BILLING_GRACE_PERIOD_DAYS: z.coerce.number().min(0).default(7),
   BASE_DOMAIN: z.string().default('localhost'),
   /** Where invitation links point (your front-end); defaults to this API's origin. */
   APP_URL: z.string().url().optional(),
