@@ -183,6 +183,30 @@ describe('GET /api/leads/{id} embeds recent activities in one query', () => {
     }
   });
 
+  it.each([
+    ['contacts', 'contact', "insert into contacts (tenant_id, last_name) values ($1, 'Embed') returning id"],
+    ['accounts', 'account', "insert into accounts (tenant_id, name) values ($1, 'Embed') returning id"],
+    [
+      'deals',
+      'deal',
+      `with p as (insert into pipelines (tenant_id, name) values ($1, 'P') returning id),
+            st as (insert into stages (tenant_id, pipeline_id, name, position, probability) select $1, id, 'S', 1, 10 from p returning id, pipeline_id)
+       insert into deals (tenant_id, name, pipeline_id, stage_id) select $1, 'Embed', pipeline_id, id from st returning id`,
+    ],
+  ] as const)('GET /api/%s/{id} embeds its 10 latest activities in the same single query', async (resource, type, insert) => {
+    const [record] = await h.raw.query<{ id: string }>(insert, [admin.tenantId]);
+    const id = record?.id as string;
+    for (let i = 0; i < 11; i++) {
+      expect((await post(admin.accessToken, { type: 'call', subject: `${type} ${i}`, relatedTo: { type, id } })).status).toBe(201);
+    }
+    const { result, statements } = await h.countQueries(() => h.request('GET', `/api/${resource}/${id}`, { token: admin.accessToken }));
+    expect(result.status).toBe(200);
+    expect((await json(result)).data.recentActivities).toHaveLength(10);
+    expect(statements).toHaveLength(2);
+    expect(statements[1]).toMatch(new RegExp(`from "${resource}"`));
+    expect(statements[1]).toMatch(/from activities/);
+  });
+
   it('the counter sees every statement: an emulated N+1 costs 1 + N queries', async () => {
     const leadId = await lead('NPlusOne');
     const tenantId = await h.tenantId('acme');
