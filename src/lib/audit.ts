@@ -21,12 +21,14 @@ export interface AuditEntry {
   resourceId?: string | null;
   changes?: Record<string, unknown>;
   actorId?: string | null;
+  /** Default `user`; `platform` for operators, `system` for Stripe webhooks. */
+  actorType?: 'user' | 'api_key' | 'platform' | 'system';
 }
 
 /** Writes an audit row inside the caller's transaction, so it exists exactly when the change does. */
 export function audit(c: Context<AppEnv>, s: Scoped, entry: AuditEntry) {
   return s.insert(auditLogs, {
-    actorType: 'user',
+    actorType: entry.actorType ?? 'user',
     actorId: entry.actorId ?? c.get('principal')?.userId ?? null,
     action: entry.action,
     resourceType: entry.resourceType,

@@ -6,6 +6,9 @@ export const errorStatus = {
   invalid_credentials: 401,
   unauthorized: 401,
   plan_limit_reached: 402,
+  // Not in SPEC §12: an overdue payment past its grace period is not a plan limit; clients must
+  // tell "fix the payment (billing portal)" apart from "upgrade the plan" (plan_limit_reached).
+  subscription_past_due: 402,
   insufficient_permissions: 403,
   tenant_mismatch: 403,
   tenant_suspended: 403,

@@ -57,13 +57,14 @@ export function errorResponses(...codes: number[]) {
   const descriptions: Record<number, string> = {
     400: 'Validation error',
     401: 'Missing, invalid or expired credentials',
-    402: 'Plan limit reached',
+    402: 'Plan limit reached, or subscription payment overdue past its grace period',
     403: 'Forbidden (permissions, tenant mismatch, suspended tenant, account status)',
     404: 'Not found',
     409: 'Conflict',
     412: 'Precondition failed',
     422: 'Idempotency conflict',
     429: 'Rate limit exceeded',
+    503: 'Service unavailable (database or payment provider); retry later',
   };
   return Object.fromEntries(codes.map((code) => [code, jsonContent(errorSchema, descriptions[code] ?? 'Error')]));
 }

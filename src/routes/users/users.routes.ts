@@ -58,7 +58,7 @@ export const update = createRoute({
         .openapi('UpdateUserRequest'),
     ),
   },
-  responses: { 200: jsonContent(dataEnvelope(userSchema), 'The updated user'), ...errorResponses(400, 401, 403, 404) },
+  responses: { 200: jsonContent(dataEnvelope(userSchema), 'The updated user'), ...errorResponses(400, 401, 402, 403, 404) },
 });
 
 const invitationSchema = z
@@ -82,6 +82,6 @@ export const invite = createRoute({
   },
   responses: {
     201: jsonContent(dataEnvelope(z.object({ invitation: invitationSchema, acceptUrl: z.string().url() })), 'Invitation created'),
-    ...errorResponses(400, 401, 403, 409),
+    ...errorResponses(400, 401, 402, 403, 409),
   },
 });

@@ -1,0 +1,82 @@
+import { eq, type SQL, sql } from 'drizzle-orm';
+import type { Scoped, TenantTable } from '../db/scoped.ts';
+import { contacts, leads, tenants, users } from '../db/schema/index.ts';
+import { effectivePlan } from '../db/tenants.ts';
+import { ApiError } from './errors.ts';
+import { limitLabels, type PlanId, type PlanLimit, plans } from './plans.ts';
+
+/**
+ * Plan limits, enforced atomically. Every write that adds counted records
+ * calls `reserve` (or `remaining`) inside the transaction that inserts them:
+ * it locks the tenant's registry row (FOR NO KEY UPDATE: serialises the limit
+ * checks of one tenant without blocking the foreign-key locks its other
+ * inserts take), then counts in a later statement, which under READ COMMITTED
+ * sees every insert committed by whoever held the lock before. So 20 parallel
+ * creates at 95 end at exactly 100, on any number of app instances.
+ */
+
+/**
+ * Seats: active users, and invited users whose invitation can still be
+ * accepted (an expired one frees its seat). Raw names: drizzle leaves the
+ * outer column unqualified, which the subquery would read as its own.
+ */
+const seatTaken = sql`${users.status} = 'active' or (${users.status} = 'invited' and exists (
+  select 1 from invitations i where i.user_id = users.id and i.accepted_at is null and i.expires_at > now()))`;
+
+/** What each limit counts. */
+const counted: Record<PlanLimit, { table: TenantTable; where?: SQL }[]> = {
+  users: [{ table: users, where: seatTaken }],
+  leadsAndContacts: [{ table: leads }, { table: contacts }],
+};
+const LIMITS = Object.keys(counted) as PlanLimit[];
+
+const total = (results: { n: number }[][]) => results.reduce((sum, r) => sum + Number(r[0]?.n ?? 0), 0);
+
+/** Locks the tenant row for the rest of the transaction and returns its effective plan, read under the lock. */
+async function lockPlan(s: Scoped): Promise<PlanId> {
+  const [row] = await s.q.select({ plan: effectivePlan }).from(tenants).where(eq(tenants.id, s.tenantId)).for('no key update');
+  if (!row) throw new Error(`tenant ${s.tenantId} not found`);
+  return row.plan;
+}
+
+/** How many more records the limit allows (`left` null = unlimited). Holds the tenant lock until the transaction ends. */
+export async function remaining(s: Scoped, limit: PlanLimit) {
+  const plan = await lockPlan(s);
+  const max = plans[plan].limits[limit];
+  if (max === null) return { plan, max, used: 0, left: null };
+  const results: { n: number }[][] = [];
+  for (const { table, where } of counted[limit]) results.push(await s.count(table, where));
+  const used = total(results);
+  return { plan, max, used, left: Math.max(0, max - used) };
+}
+
+export function limitReached(limit: PlanLimit, plan: PlanId, max: number, used: number, adding: number): ApiError {
+  const label = limitLabels[limit];
+  return new ApiError(
+    'plan_limit_reached',
+    `Plan limit reached: the ${plan} plan allows ${max} ${label} (${used} in use${adding > 1 ? `, ${adding} more requested` : ''}); upgrade your plan to add more`,
+    [{ field: limit, message: `limit of ${max} ${label} on the ${plan} plan; ${used} in use` }],
+  );
+}
+
+/** Makes room for `adding` more records under the limit, or throws 402 plan_limit_reached naming it. */
+export async function reserve(s: Scoped, limit: PlanLimit, adding = 1): Promise<void> {
+  if (adding <= 0) return;
+  const r = await remaining(s, limit);
+  if (r.left !== null && r.left < adding) throw limitReached(limit, r.plan, r.max as number, r.used, adding);
+}
+
+/** The count queries of every limit, to send in one batch (one round trip where the driver can). */
+export const usageQueries = (s: Scoped) => LIMITS.flatMap((limit) => counted[limit].map(({ table, where }) => s.count(table, where)));
+
+/** Usage against each limit of the plan, from the results of usageQueries (a snapshot, no lock). */
+export function usageFrom(plan: PlanId, results: { n: number }[][]) {
+  let at = 0;
+  const usage = {} as Record<PlanLimit, { used: number; limit: number | null }>;
+  for (const limit of LIMITS) {
+    const width = counted[limit].length;
+    usage[limit] = { used: total(results.slice(at, at + width)), limit: plans[plan].limits[limit] };
+    at += width;
+  }
+  return usage;
+}
