@@ -165,6 +165,8 @@ describe('export', () => {
     expect((await exported('/api/contacts/export?q=exfilt&sort=-lastName')).map((r) => r.lastName)).toEqual(['Exfilt C', 'Exfilt B', 'Exfilt A']);
     expect((await exported('/api/accounts/export?industry=mining&size=1-10')).map((r) => r.name)).toEqual(['Export Filter Co']);
     expect(await exported('/api/leads/export?status=converted')).toEqual([]);
+    // Custom field filters as on the list (the CSV import above gave Grace tier "gold").
+    expect((await exported('/api/leads/export?cf.tier=gold')).map((r) => r.email)).toEqual(['grace@csv.example']);
   });
 
   it('escapes formula-like cells and round-trips quotes, commas and line breaks', async () => {

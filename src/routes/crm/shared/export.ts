@@ -67,7 +67,13 @@ export function registerExport<T extends CrmTable>(router: OpenAPIHono<AppEnv>, 
         },
         async pull(controller) {
           const q = listQuery(listSpec, { ...query, limit: EXPORT_BATCH, cursor }, principal);
-          const [rows] = await tenantDb.batch((s) => [s.select(table, { where: and(q.where, customFields), orderBy: q.page.orderBy, limit: q.page.limit })] as const);
+          const [rows] = await tenantDb
+            .batch((s) => [s.select(table, { where: and(q.where, customFields), orderBy: q.page.orderBy, limit: q.page.limit })] as const)
+            .catch((error: unknown) => {
+              // The 200 is already sent: the client sees a cut-off body, the log says why.
+              c.var.deps.logger.error('export failed mid-stream', { requestId: c.get('requestId'), error: error instanceof Error ? error.message : String(error) });
+              throw error;
+            });
           const { data, pagination } = q.page.page(rows as Parameters<typeof show>[0][]);
           const lines = data.map((row) => {
             const shown = show(row);
