@@ -95,6 +95,21 @@ describe('all-or-nothing vs partial', () => {
   });
 });
 
+describe('concurrent imports', () => {
+  it('two imports of the same new rows at once never duplicate a record, and their counts add up', async () => {
+    const rows = Array.from({ length: 300 }, (_, i) => ({ lastName: `Race ${i}`, email: `race${i}@concurrent.example` }));
+    const results = await Promise.all([importJson('contacts', rows), importJson('contacts', rows)]);
+    const bodies = await Promise.all(results.map((r) => json(r)));
+    // Each either ran (before or after the other) or was refused whole as a conflict: never half-applied.
+    for (const [i, res] of results.entries()) expect([200, 409], JSON.stringify(bodies[i])).toContain(res.status);
+    const done = bodies.filter((_, i) => results[i]?.status === 200).map((b) => b.data);
+    expect(done.reduce((n, d) => n + d.created, 0)).toBe(300);
+    expect(await count(`contacts where email like '%@concurrent.example'`)).toBe(300);
+    const imported = await h.raw.query<{ n: number }>(`select count(*)::int as n from audit_logs where action = 'contact.imported' and changes->>'rows' = '300'`);
+    expect(imported[0]?.n).toBe(done.length);
+  });
+});
+
 describe('request errors', () => {
   it('an empty array or a CSV with only a header → 400', async () => {
     await expectError(await importJson('contacts', []), 400, 'validation_error');
