@@ -50,11 +50,11 @@ export async function remaining(s: Scoped, limit: PlanLimit) {
   return { plan, max, used, left: Math.max(0, max - used) };
 }
 
-export function limitReached(limit: PlanLimit, plan: PlanId, max: number, used: number, adding: number): ApiError {
+export function limitReached(limit: PlanLimit, plan: PlanId, max: number, used: number, adding: number, outcome = 'upgrade your plan to add more'): ApiError {
   const label = limitLabels[limit];
   return new ApiError(
     'plan_limit_reached',
-    `Plan limit reached: the ${plan} plan allows ${max} ${label} (${used} in use${adding > 1 ? `, ${adding} more requested` : ''}); upgrade your plan to add more`,
+    `Plan limit reached: the ${plan} plan allows ${max} ${label} (${used} in use${adding > 1 ? `, ${adding} more requested` : ''}); ${outcome}`,
     [{ field: limit, message: `limit of ${max} ${label} on the ${plan} plan; ${used} in use` }],
   );
 }
@@ -64,6 +64,34 @@ export async function reserve(s: Scoped, limit: PlanLimit, adding = 1): Promise<
   if (adding <= 0) return;
   const r = await remaining(s, limit);
   if (r.left !== null && r.left < adding) throw limitReached(limit, r.plan, r.max as number, r.used, adding);
+}
+
+/**
+ * For bulk writes: the items that fit the limit, in order (items that add no
+ * record always fit). All or nothing (402) unless `partial`; then the new
+ * records beyond the limit are reported per row and left out.
+ */
+export async function fitToLimit<T extends { row: number }>(
+  s: Scoped,
+  limit: PlanLimit,
+  items: T[],
+  isNew: (item: T) => boolean,
+  partial: boolean,
+  errors: { row: number; field: string; message: string }[],
+): Promise<T[]> {
+  const adding = items.filter(isNew).length;
+  if (!adding) return items;
+  const r = await remaining(s, limit);
+  if (r.left === null || adding <= r.left) return items;
+  const max = r.max as number;
+  if (!partial) throw limitReached(limit, r.plan, max, r.used, adding, 'nothing was imported (send ?partial=true to import up to the limit)');
+  let room = r.left;
+  return items.filter((item) => {
+    if (!isNew(item)) return true;
+    if (room > 0) return room-- > 0;
+    errors.push({ row: item.row, field: limit, message: `not imported: the ${r.plan} plan allows ${max} ${limitLabels[limit]}` });
+    return false;
+  });
 }
 
 /** The count queries of every limit, to send in one batch (one round trip where the driver can). */

@@ -59,6 +59,40 @@ describe(`leads + contacts limit (${usingPostgres ? 'server Postgres: real race'
   });
 });
 
+describe('bulk import counts against the limit', () => {
+  const rows = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => ({ lastName: `Imported ${i}`, email: `${prefix}${i}@import.example` }));
+
+  it('an import that would exceed it fails whole with 402 and writes nothing', async () => {
+    const t = await registerTenant(h, 'import-whole');
+    await fillLeadsAndContacts(h, t.tenantId, 60, 35);
+    const res = await h.request('POST', '/api/leads/import', { token: t.token, body: rows('w', 10) });
+    expect(res.status).toBe(402);
+    const body = await json(res);
+    expect(body.error).toBe('plan_limit_reached');
+    expect(body.message).toMatch(/100 leads and contacts \(95 in use, 10 more requested\); nothing was imported/);
+    expect(await countLeadsAndContacts(h, t.tenantId)).toBe(95);
+  });
+
+  it('?partial=true imports up to the limit and reports the rest as failed with the reason', async () => {
+    const t = await registerTenant(h, 'import-partial');
+    await fillLeadsAndContacts(h, t.tenantId, 60, 35);
+    const res = await h.request('POST', '/api/contacts/import?partial=true', { token: t.token, body: rows('p', 10) });
+    expect(res.status).toBe(200);
+    const { data } = await json(res);
+    expect(data).toMatchObject({ created: 5, updated: 0, failed: 5 });
+    expect(data.errors.map((e: { row: number }) => e.row)).toEqual([6, 7, 8, 9, 10]);
+    expect(data.errors[0]).toEqual({ row: 6, field: 'leadsAndContacts', message: 'not imported: the free plan allows 100 leads and contacts' });
+    expect(await countLeadsAndContacts(h, t.tenantId)).toBe(100);
+    // At the limit, rows that update existing records still go through; only new ones are refused.
+    const again = await h.request('POST', '/api/contacts/import?partial=true', {
+      token: t.token,
+      body: [{ lastName: 'Renamed', email: 'p0@import.example' }, { lastName: 'New', email: 'fresh@import.example' }],
+    });
+    expect((await json(again)).data).toMatchObject({ created: 0, updated: 1, failed: 1 });
+    expect(await countLeadsAndContacts(h, t.tenantId)).toBe(100);
+  });
+});
+
 describe('user seats', () => {
   const invite = (token: string, email: string) => h.request('POST', '/api/users/invitations', { token, body: { email, role: 'sales_user' } });
 

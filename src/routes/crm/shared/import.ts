@@ -4,11 +4,13 @@ import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Context } from 'hono';
 import type { Scoped } from '../../../db/scoped.ts';
 import { users } from '../../../db/schema/index.ts';
+import { ownRecordsOnly } from '../../../lib/access.ts';
 import { audit } from '../../../lib/audit.ts';
 import type { AppEnv, Principal } from '../../../lib/context.ts';
 import { ApiError } from '../../../lib/errors.ts';
 import { dataEnvelope, errorResponses, jsonContent } from '../../../lib/openapi.ts';
-import { hasFeature } from '../../../lib/plans.ts';
+import { fitToLimit } from '../../../lib/plan-limits.ts';
+import { hasFeature, limitOfResource } from '../../../lib/plans.ts';
 import { authenticate } from '../../../middleware/authenticate.ts';
 import { authorize } from '../../../middleware/authorize.ts';
 import { idempotency } from '../../../middleware/idempotency.ts';
@@ -77,6 +79,7 @@ export function registerImport<T extends CrmTable>(router: OpenAPIHono<AppEnv>, 
   const { crm, key } = config;
   const { table, resource } = crm;
   const action = crm.singular.toLowerCase();
+  const countedLimit = limitOfResource[resource];
   const create = crm.schemas.create;
   const keyColumn = (table as unknown as Record<string, AnyPgColumn>)[key] as AnyPgColumn;
   const writable = Object.keys(create.shape);
@@ -106,6 +109,9 @@ export function registerImport<T extends CrmTable>(router: OpenAPIHono<AppEnv>, 
       `Up to ${MAX_IMPORT_ROWS.toLocaleString('en')} rows, each validated like a create. Rows whose ${key} matches an existing ${action} (case-insensitively) update it; the others are created.`,
       'CSV: the first line names the columns (the create fields; exported read-only columns such as `id` are ignored); empty cells are left unset; `customFields` is a JSON object.',
       'All-or-nothing: any invalid row is a 400 listing every row error and writes nothing. With `?partial=true` the valid rows are written and the failed ones reported.',
+      ...(countedLimit
+        ? ['Plan limit (leads and contacts together): new records beyond it make the import `402 plan_limit_reached` and write nothing; with `?partial=true` the first new rows that fit are created and the others reported as failed (field `leadsAndContacts`).']
+        : []),
     ].join('\n\n'),
     middleware: [authenticate, idempotency, authorize(resource, 'write')] as const,
     request: {
@@ -125,7 +131,7 @@ export function registerImport<T extends CrmTable>(router: OpenAPIHono<AppEnv>, 
     },
     responses: {
       200: jsonContent(dataEnvelope(importResult), 'Counts and per-row errors'),
-      ...errorResponses(400, 401, 403, 409, 413, 422),
+      ...errorResponses(400, 401, 402, 403, 409, 413, 422),
     },
   });
 
@@ -144,7 +150,7 @@ export function registerImport<T extends CrmTable>(router: OpenAPIHono<AppEnv>, 
     }
     const withCustomFields = crm.customFields !== undefined && hasFeature(principal.tenant.plan, 'customFields');
     const defs = withCustomFields && crm.customFields ? await customFieldDefinitionsOf(s, crm.customFields) : [];
-    const ownOnly = crm.ownOnlyRoles.includes(principal.role);
+    const ownOnly = ownRecordsOnly(principal, crm.ownOnlyRoles);
 
     const planned: Planned[] = [];
     for (const { row, data } of rows) {
@@ -217,16 +223,22 @@ export function registerImport<T extends CrmTable>(router: OpenAPIHono<AppEnv>, 
     });
 
     const result = await c.get('tenantDb').transaction(async (s) => {
-      const planned = await plan(s, principal, rows, errors);
+      let planned = await plan(s, principal, rows, errors);
       errors.sort((a, b) => a.row - b.row);
-      const failed = new Set(errors.map((e) => e.row)).size;
-      if (failed && !partial) {
+      const invalid = new Set(errors.map((e) => e.row)).size;
+      if (invalid && !partial) {
         throw new ApiError(
           'validation_error',
-          `${failed} of ${inputs.length} rows are invalid; nothing was imported (send ?partial=true to import the valid rows)`,
+          `${invalid} of ${inputs.length} rows are invalid; nothing was imported (send ?partial=true to import the valid rows)`,
           errors,
         );
       }
+      // New records must fit the plan (402 for the whole import), or with ?partial=true the first ones that fit.
+      if (countedLimit) {
+        planned = await fitToLimit(s, countedLimit, planned, (p) => p.updates === null, partial, errors);
+        errors.sort((a, b) => a.row - b.row);
+      }
+      const failed = new Set(errors.map((e) => e.row)).size;
       let created = 0;
       let updated = 0;
       for (const batch of chunks(planned)) {
