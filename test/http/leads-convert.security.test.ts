@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../src/db/schema/index.ts';
+import { countLeadsAndContacts, fillLeadsAndContacts, registerTenant } from '../billing-tenants.ts';
 import { createHarness, type Harness, json, type Session } from '../harness.ts';
 
 let h: Harness;
@@ -141,5 +142,26 @@ describe('convert RBAC', () => {
     expect(res.status).toBe(201);
     expect((await json(res)).data.contact.id).toBe(contact?.id);
     expect(await h.raw.query('select account_id, version from contacts where id = $1', [contact?.id])).toEqual([{ account_id: null, version: 1 }]);
+  });
+});
+
+describe('convert and the plan limit (free: 100 leads + contacts)', () => {
+  it('refuses (402) a conversion that would add a contact beyond the limit and changes nothing; linking an existing contact still converts', async () => {
+    const t = await registerTenant(h, 'convert-limit');
+    await fillLeadsAndContacts(h, t.tenantId, 98, 0);
+    await h.raw.query("insert into contacts (tenant_id, last_name, email) values ($1, 'Linked', 'linked@limit.example')", [t.tenantId]);
+    const created = await h.request('POST', '/api/leads', { token: t.token, body: { lastName: 'Hundredth' } });
+    expect(created.status).toBe(201);
+    const full = (await json(created)).data.id as string;
+    const [matching] = await h.raw.query<{ id: string }>(
+      "insert into leads (tenant_id, last_name, email) values ($1, 'Matching', 'linked@limit.example') returning id",
+      [t.tenantId],
+    );
+    const body = await expectNothingChanged(full, () => convert(full, t.token), 402);
+    expect(body.error).toBe('plan_limit_reached');
+    const res = await convert(matching?.id as string, t.token);
+    expect(res.status).toBe(201);
+    expect((await json(res)).data.contact.email).toBe('linked@limit.example');
+    expect(await countLeadsAndContacts(h, t.tenantId)).toBe(101);
   });
 });

@@ -8,6 +8,7 @@ import { audit } from '../../../lib/audit.ts';
 import type { AppEnv } from '../../../lib/context.ts';
 import { ApiError, notFound } from '../../../lib/errors.ts';
 import { dataEnvelope, errorResponses, jsonBody, jsonContent, uuidParam } from '../../../lib/openapi.ts';
+import { reserve } from '../../../lib/plan-limits.ts';
 import { authorize } from '../../../middleware/authorize.ts';
 import { prepareDeal } from '../deals/deals.prepare.ts';
 import { amountField, currencyField, dealName, dealSchema } from '../deals/deals.schemas.ts';
@@ -74,27 +75,33 @@ async function within<T>(prefix: string, work: () => Promise<T>): Promise<T> {
   }
 }
 
-/** The contact the lead becomes: the existing one with the same email, else a new one. */
-async function contactFor(c: Context<AppEnv>, s: Scoped, lead: LeadRow, ownerId: string | null, accountId: string | undefined) {
-  const [existing] = lead.email
-    ? await s.select(contacts, { where: sql`lower(${contacts.email}) = ${lead.email.toLowerCase()}`, limit: 1 })
-    : [];
-  if (!existing) {
+type ContactRow = typeof contacts.$inferSelect;
+
+/** The tenant's contact with the lead's email, which conversion links instead of creating a duplicate. */
+async function matchingContact(s: Scoped, lead: LeadRow): Promise<ContactRow | undefined> {
+  if (!lead.email) return undefined;
+  const [match] = await s.select(contacts, { where: sql`lower(${contacts.email}) = ${lead.email.toLowerCase()}`, limit: 1 });
+  return match;
+}
+
+/** The contact the lead becomes: the matching one (given the account if it has none), else a new one. */
+async function contactFor(c: Context<AppEnv>, s: Scoped, lead: LeadRow, match: ContactRow | undefined, ownerId: string | null, accountId: string | undefined) {
+  if (!match) {
     const { firstName, lastName, email, phone, title, notes } = lead;
     const [created] = await s.insert(contacts, { firstName, lastName, email, phone, title, notes, ownerId, accountId }).returning();
     if (!created) throw new Error('contact insert returned nothing');
     await audit(c, s, { action: 'contact.created', resourceType: 'contact', resourceId: created.id, changes: { after: toApi(created) } });
     return created;
   }
-  // A linked contact gets the account only if it has none and the caller may change it (own-only roles: their own contacts).
+  // Only if the caller may change that contact (own-only roles: their own contacts).
   const principal = c.get('principal');
-  const mayChange = !ownRecordsOnly(principal, leadOwnOnlyRoles) || existing.ownerId === principal.userId;
-  if (!accountId || existing.accountId || !mayChange) return existing;
+  const mayChange = !ownRecordsOnly(principal, leadOwnOnlyRoles) || match.ownerId === principal.userId;
+  if (!accountId || match.accountId || !mayChange) return match;
   const [updated] = await s
-    .update(contacts, { accountId, version: existing.version + 1, updatedAt: new Date() }, and(eq(contacts.id, existing.id), eq(contacts.version, existing.version)))
+    .update(contacts, { accountId, version: match.version + 1, updatedAt: new Date() }, and(eq(contacts.id, match.id), eq(contacts.version, match.version)))
     .returning();
   if (!updated) throw new ApiError('conflict', 'The matching contact changed during the conversion; retry');
-  await audit(c, s, { action: 'contact.updated', resourceType: 'contact', resourceId: existing.id, changes: diff(existing, updated) });
+  await audit(c, s, { action: 'contact.updated', resourceType: 'contact', resourceId: match.id, changes: diff(match, updated) });
   return updated;
 }
 
@@ -135,7 +142,11 @@ export const convertLead: RouteHandler<typeof convertRoute, AppEnv> = async (c) 
     }
     if (lead.status === 'converted') throw new ApiError('conflict', 'This lead is already converted');
     checkIfMatch(c, lead);
-    // Claim the lead first: a concurrent conversion waits here and then finds nothing to claim.
+    const match = await matchingContact(s, lead);
+    // A new contact counts against the plan's leads + contacts limit. Reserving takes the tenant lock,
+    // before any row lock as in every other leads/contacts write, so the two cannot deadlock.
+    if (!match) await reserve(s, 'leadsAndContacts');
+    // Claim the lead: a concurrent conversion waits here and then finds nothing to claim.
     const [claimed] = await s
       .update(leads, { status: 'converted', convertedAt: new Date(), version: lead.version + 1, updatedAt: new Date() }, and(eq(leads.id, id), eq(leads.version, lead.version)))
       .returning({ id: leads.id });
@@ -143,7 +154,7 @@ export const convertLead: RouteHandler<typeof convertRoute, AppEnv> = async (c) 
 
     const ownerId = lead.ownerId ?? principal.userId;
     const account = body.account ? await within('account', () => accountFor(c, s, body.account as NonNullable<ConvertBody['account']>, ownerId)) : undefined;
-    const contact = await contactFor(c, s, lead, ownerId, account?.id);
+    const contact = await contactFor(c, s, lead, match, ownerId, account?.id);
     let deal: typeof deals.$inferSelect | undefined;
     if (body.deal) {
       const input = { ...body.deal, contactId: contact.id, accountId: account?.id ?? contact.accountId, ownerId };
