@@ -20,8 +20,8 @@ export interface RecordedRequest {
 export interface StripeFixture {
   env: Record<string, string>;
   requests: RecordedRequest[];
-  /** Makes the next response for the path an error with this HTTP status. */
-  failNext(path: string, status: number): void;
+  /** Makes the next `times` responses for the path errors with this HTTP status (the SDK retries some). */
+  failNext(path: string, status: number, times?: number): void;
 }
 
 export const WEBHOOK_SECRET = 'whsec_test_secret_for_signed_payloads_0123456789';
@@ -40,7 +40,7 @@ function read(req: IncomingMessage): Promise<string> {
 
 export async function startStripeFixture(): Promise<StripeFixture> {
   const requests: RecordedRequest[] = [];
-  const failures = new Map<string, number>();
+  const failures = new Map<string, { status: number; times: number }>();
   let seq = 0;
   const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
     const body = await read(req);
@@ -52,9 +52,9 @@ export async function startStripeFixture(): Promise<StripeFixture> {
       res.end(JSON.stringify(json));
     };
     const failure = failures.get(path);
-    if (failure) {
-      failures.delete(path);
-      return send(failure, { error: { type: 'api_error', message: 'fixture failure' } });
+    if (failure && failure.times > 0) {
+      failure.times--;
+      return send(failure.status, { error: { type: 'api_error', message: 'fixture failure' } });
     }
     const id = `${++seq}`.padStart(6, '0');
     if (req.method === 'POST' && path === '/v1/customers') {
@@ -89,7 +89,7 @@ export async function startStripeFixture(): Promise<StripeFixture> {
       STRIPE_API_PROTOCOL: 'http',
     },
     requests,
-    failNext: (path, status) => void failures.set(path, status),
+    failNext: (path, status, times = 1) => void failures.set(path, { status, times }),
   };
 }
 
