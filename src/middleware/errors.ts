@@ -38,6 +38,9 @@ function toApiError(err: unknown): ApiError | null {
   switch (classifyDbError(err)) {
     case 'unique_violation':
       return new ApiError('conflict', 'A record with these unique values already exists');
+    // A referenced record vanished (or is still referenced) between our checks and the write.
+    case 'foreign_key_violation':
+      return new ApiError('conflict', 'A related record was changed concurrently; re-read and retry');
     case 'unavailable':
     case 'timeout':
       return new ApiError('service_unavailable', 'The service is temporarily unavailable; retry shortly', undefined, {
