@@ -27,6 +27,9 @@ export default async function setup(project: TestProject) {
       NEON_WS_PROXY: ws.proxy,
       JWT_SECRET: 'workers-test-jwt-secret-long-enough-0123456789',
       PLATFORM_ADMIN_KEY: 'workers-test-platform-key-long-enough-012345',
+      STRIPE_WEBHOOK_SECRET: 'whsec_workers_test_secret_0123456789',
+      STRIPE_PRICE_PRO: 'price_wk_pro',
+      STRIPE_PRICE_ENTERPRISE: 'price_wk_enterprise',
       LOG_LEVEL: 'warn',
     },
   });
