@@ -57,6 +57,17 @@ describe('list queries use indexes', () => {
     '/api/leads?limit=25&q=hopper',
     '/api/leads?limit=25&sort=-score',
     '/api/leads?limit=25&sort=lastName',
+    '/api/leads?limit=25&source=web&createdAtFrom=2020-01-01T00:00:00Z',
+    '/api/contacts?limit=25',
+    '/api/contacts?limit=25&q=lovelace',
+    '/api/contacts?limit=25&sort=lastName',
+    '/api/accounts?limit=25&sort=name',
+    '/api/accounts?limit=25&q=globex',
+    '/api/deals?limit=25',
+    '/api/deals?limit=25&status=won',
+    '/api/deals?limit=25&sort=-amount',
+    '/api/activities?limit=25',
+    '/api/activities?limit=25&type=call',
   ])('%s has no sequential scan on a tenant table', async (path) => {
     const plans = await plansFor(path);
     expect(plans.length).toBeGreaterThan(0);
