@@ -83,7 +83,8 @@ describe('POST /api/billing/checkout', () => {
     });
     expect(customer!.headers['idempotency-key']).toBe(`tenant-customer-${t.tenantId}`);
     expect(customer!.headers.authorization).toBe(`Bearer ${stripe.env.STRIPE_SECRET_KEY}`);
-    const [{ stripe_customer_id: linked }] = await h.raw.query<{ stripe_customer_id: string }>('select stripe_customer_id from tenants where id = $1', [t.tenantId]);
+    const [tenantRow] = await h.raw.query<{ stripe_customer_id: string }>('select stripe_customer_id from tenants where id = $1', [t.tenantId]);
+    const linked = tenantRow!.stripe_customer_id;
     expect(linked).toMatch(/^cus_fixture/);
 
     const [session] = only('/v1/checkout/sessions');

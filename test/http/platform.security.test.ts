@@ -60,7 +60,8 @@ describe('listing tenants', () => {
       seen.push(...body.data);
       cursor = body.pagination.nextCursor;
     } while (cursor);
-    const [{ n }] = await h.raw.query<{ n: number }>('select count(*)::int as n from tenants');
+    const [count] = await h.raw.query<{ n: number }>('select count(*)::int as n from tenants');
+    const n = count!.n;
     expect(seen).toHaveLength(n);
     expect(new Set(seen.map((s) => s.id)).size).toBe(n);
     expect(seen.find((s) => s.slug === 'plat-list')).toMatchObject({
@@ -71,7 +72,7 @@ describe('listing tenants', () => {
       stripeCustomerId: null,
       usage: { users: { used: 1, limit: 1 }, leadsAndContacts: { used: 5, limit: 100 } },
     });
-    const acme = seen.find((s) => s.slug === 'acme');
+    const acme = seen.find((s) => s.slug === 'acme')!;
     expect(acme.plan).toBe('enterprise');
     expect(acme.usage.users.limit).toBeNull();
     expect(acme.usage.users.used).toBeGreaterThanOrEqual(5);
