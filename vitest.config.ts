@@ -19,6 +19,10 @@ export default defineConfig({
       { extends: true, test: { name: 'pglite', include: httpSuite, env: { TEST_DB: 'pglite' } } },
       // Boots src/deno.ts under the npm-installed deno binary (skips if it is missing).
       { extends: true, test: { name: 'deno', include: ['test/deno/**/*.test.ts'] } },
+      // Spawned processes from outside: the Node dev server driven by examples/quickstart.ts and the CLI tasks.
+      { extends: true, test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'] } },
+      // /docs in headless Chromium (/usr/bin/chromium; skips with a reason when absent outside CI).
+      { extends: true, test: { name: 'browser', include: ['test/browser/**/*.test.ts'] } },
       // The Neon bridges against the real driver (Node; needs server Postgres, else skips).
       { extends: true, test: { name: 'neon-bridge', include: ['test/neon-bridge/**/*.test.ts'] } },
       // Inside workerd through src/worker.ts: the bindings (fresh database, bridges) come from its global setup.

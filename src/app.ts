@@ -1,4 +1,3 @@
-import { Scalar } from '@scalar/hono-api-reference';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { methodNotAllowed } from 'hono/method-not-allowed';
@@ -22,6 +21,7 @@ import customFields from './routes/crm/custom-fields/custom-fields.index.ts';
 import deals from './routes/crm/deals/deals.index.ts';
 import leads from './routes/crm/leads/leads.index.ts';
 import pipelines from './routes/crm/pipelines/pipelines.index.ts';
+import { docsRoutes } from './routes/docs/docs.index.ts';
 import health from './routes/health/health.index.ts';
 import platform from './routes/platform/platform.index.ts';
 import securityEvents from './routes/security-events/security-events.index.ts';
@@ -82,21 +82,23 @@ export function createApp(deps: AppDeps) {
   app.use(sanitizeInput);
   app.use(resolveTenant);
 
-  app.route('/', health);
-  app.route('/api/auth', auth);
-  app.route('/api/users', users);
-  app.route('/api/security-events', securityEvents);
-  app.route('/api/leads', leads);
-  app.route('/api/contacts', contacts);
-  app.route('/api/accounts', accounts);
-  app.route('/api/pipelines', pipelines);
-  app.route('/api/deals', deals);
-  app.route('/api/activities', activities);
-  app.route('/api/custom-fields', customFields);
-  app.route('/api/billing', billing);
-  // Before any router mounted at /api/webhooks: Stripe's endpoint has no tenant credential.
-  app.route('/api/webhooks/stripe', stripeWebhook);
-  app.route('/api/platform', platform);
+  // One chain, so the routes' types reach hono/client (src/client.ts): mount new routers inside it.
+  const routes = app
+    .route('/', health)
+    .route('/api/auth', auth)
+    .route('/api/users', users)
+    .route('/api/security-events', securityEvents)
+    .route('/api/leads', leads)
+    .route('/api/contacts', contacts)
+    .route('/api/accounts', accounts)
+    .route('/api/pipelines', pipelines)
+    .route('/api/deals', deals)
+    .route('/api/activities', activities)
+    .route('/api/custom-fields', customFields)
+    .route('/api/billing', billing)
+    // Before any router mounted at /api/webhooks: Stripe's endpoint has no tenant credential.
+    .route('/api/webhooks/stripe', stripeWebhook)
+    .route('/api/platform', platform);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',
@@ -118,9 +120,9 @@ export function createApp(deps: AppDeps) {
     },
     servers: [{ url: '/' }],
   });
-  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'CRM Edge API reference' }));
+  app.route('/', docsRoutes(deps.docsBundle));
 
-  return app;
+  return routes;
 }
 
 export type App = ReturnType<typeof createApp>;

@@ -7,6 +7,7 @@ import type { Database } from './db/client.ts';
 import { DEMO_CRM_SIZE, DEMO_PASSWORD, DEMO_TENANTS, demoEmail, seedDemo } from './db/seed.ts';
 import { roles } from './db/schema/index.ts';
 import { randomToken } from './lib/crypto.ts';
+import { readScalarBundle } from './lib/docs-bundle-node.ts';
 import { createLogger, type Logger } from './lib/logger.ts';
 import { consoleNotifier } from './lib/notifier.ts';
 import { nativeHasher } from './lib/passwords-native.ts';
@@ -70,6 +71,7 @@ export async function startServerApp(options: ServerOptions) {
     notifier: consoleNotifier(logger),
     logger,
     peerIp: options.peerIp,
+    docsBundle: readScalarBundle,
   });
   return { app, config, db, logger, seeded };
 }

@@ -6,6 +6,7 @@ import { createLogger } from './lib/logger.ts';
 import { consoleNotifier } from './lib/notifier.ts';
 import { jsHasher } from './lib/passwords-js.ts';
 import { memoryRateLimitStore } from './lib/rate-limit.ts';
+import { SCALAR_BUNDLE_PATH } from './routes/docs/docs.index.ts';
 
 /**
  * Cloudflare Workers entry: wires the platform's bindings into the one app
@@ -33,7 +34,25 @@ function buildApp(env: WorkerEnv): App {
     notifier: consoleNotifier(logger),
     logger,
     peerIp: (c) => c.req.header('CF-Connecting-IP'),
+    docsBundle: docsBundleFromAssets(env.ASSETS),
   });
+}
+
+/**
+ * wrangler.toml's [assets] holds Scalar's bundle at /docs/scalar.js (copied by
+ * scripts/docs-assets.ts); the asset layer answers that path before the Worker
+ * runs, and this loader serves it if a request does reach the Worker. Without
+ * the binding, /docs falls back to Scalar's CDN.
+ */
+function docsBundleFromAssets(assets: unknown) {
+  const binding = assets as { fetch?: (request: Request) => Promise<Response> } | undefined;
+  if (typeof binding?.fetch !== 'function') return undefined;
+  const fetchAsset = binding.fetch.bind(binding);
+  return async () => {
+    const res = await fetchAsset(new Request(`https://assets.local${SCALAR_BUNDLE_PATH}`));
+    if (!res.ok) throw new Error(`Static asset ${SCALAR_BUNDLE_PATH}: HTTP ${res.status} (run npm run build:worker)`);
+    return res.arrayBuffer();
+  };
 }
 
 export default {

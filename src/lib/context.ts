@@ -4,6 +4,7 @@ import type { Database } from '../db/client.ts';
 import type { TenantDb } from '../db/scoped.ts';
 import type { Role } from '../db/schema/index.ts';
 import type { TenantSummary } from '../db/tenants.ts';
+import type { DocsBundleLoader } from '../routes/docs/docs.index.ts';
 import type { Logger } from './logger.ts';
 import type { Notifier } from './notifier.ts';
 import type { PasswordHasher } from './passwords.ts';
@@ -20,6 +21,8 @@ export interface AppDeps {
   logger: Logger;
   /** The peer address as the platform sees it (socket on Node/Deno, CF-Connecting-IP on Workers). */
   peerIp: (c: Context) => string | undefined;
+  /** Scalar's browser bundle for /docs (Node/Deno: node_modules; Workers: static assets). Unset: /docs loads it from the public CDN. */
+  docsBundle?: DocsBundleLoader;
 }
 
 export interface Principal {

@@ -147,6 +147,15 @@ describe.skipIf(skipReason)('Deno entry (deno task dev)', () => {
     expect(body.data.tenant).toMatchObject({ slug: 'acme' });
   });
 
+  it('serves /docs with Scalar\'s bundle read from node_modules (no CDN)', async () => {
+    const page = await (await request('/docs')).text();
+    expect(page).toContain('<script src="/docs/scalar.js"');
+    const res = await request('/docs/scalar.js');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/javascript/);
+    expect(await res.text()).toContain('@scalar/api-reference');
+  });
+
   it('returns the JSON error shape for an unknown route', async () => {
     const res = await request('/api/no-such-route');
     expect(res.status).toBe(404);

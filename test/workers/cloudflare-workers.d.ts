@@ -2,4 +2,5 @@
 // (@cloudflare/workers-types is not installed: its globals clash with the DOM lib).
 declare module 'cloudflare:workers' {
   export const exports: { default: { fetch(request: Request): Promise<Response> } };
+  export const env: { ASSETS: { fetch(request: Request): Promise<Response> } };
 }

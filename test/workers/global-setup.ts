@@ -1,4 +1,5 @@
 import type { TestProject } from 'vitest/node';
+import { copyDocsAssets } from '../../scripts/docs-assets.ts';
 import { startHttpBridge } from '../../scripts/neon-bridge/http-bridge.ts';
 import { startWsBridge } from '../../scripts/neon-bridge/ws-bridge.ts';
 import { migratePostgres } from '../../src/db/postgres.ts';
@@ -10,6 +11,8 @@ import { createScratchDatabase } from '../scratch-db.ts';
  * (vitest.config.ts reads `workers.bindings` through inject).
  */
 export default async function setup(project: TestProject) {
+  // wrangler.toml's [assets] directory must exist before the pool reads the config.
+  copyDocsAssets();
   const db = await createScratchDatabase('crm_w');
   if ('skip' in db) {
     console.warn(`[workers] skipping the workerd suite: ${db.skip}`);

@@ -13,7 +13,9 @@ const tokensSchema = z
     refreshToken: z.string(),
     expiresIn: z.number().int().openapi({ description: 'Access token lifetime in seconds' }),
   })
-  .openapi('Tokens');
+  .openapi('Tokens', {
+    example: { tokenType: 'Bearer', accessToken: 'eyJhbGciOiJIUzI1NiIsInR5cCI6ImFjY2Vzcytqd3QifQ.eyJzdWIiOiIuLi4ifQ.c2lnbmF0dXJl', refreshToken: 'rt_3q2+7w-demo', expiresIn: 900 },
+  });
 
 const sessionSchema = dataEnvelope(z.object({ user: userSchema, tenant: tenantSchema, tokens: tokensSchema }));
 const tags = ['Auth'];
@@ -55,7 +57,8 @@ export const login = createRoute({
           password: z.string().min(1).max(1024),
           tenant: z.string().max(64).optional().openapi({ description: 'Tenant slug or id', example: 'acme' }),
         })
-        .openapi('LoginRequest'),
+        // The development demo login, so "Test Request" on /docs works against `npm run dev` as is.
+        .openapi('LoginRequest', { example: { email: 'admin@acme.example', password: 'DemoPass!2026', tenant: 'acme' } }),
     ),
   },
   responses: { 200: jsonContent(sessionSchema, 'Tokens'), ...errorResponses(400, 401, 403, 429) },

@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { createRouter, errorResponses, jsonContent } from '../../lib/openapi.ts';
 import { ApiError } from '../../lib/errors.ts';
 
-const status = z.object({ status: z.string() });
+const status = z.object({ status: z.string().openapi({ example: 'ok' }) });
 
 const health = createRoute({
   method: 'get',

@@ -5,6 +5,5 @@ import * as routes from './security-events.routes.ts';
 
 const router = createRouter();
 router.use('*', authenticate);
-router.openapi(routes.list, handlers.list);
-
-export default router;
+// The chain's result carries the route's type (for hono/client).
+export default router.openapi(routes.list, handlers.list);

@@ -5,10 +5,9 @@ import * as routes from './users.routes.ts';
 
 const router = createRouter();
 router.use('*', authenticate);
-router
+// The chain's result carries the routes' types (for hono/client); the middleware above still applies.
+export default router
   .openapi(routes.list, handlers.list)
   .openapi(routes.invite, handlers.invite)
   .openapi(routes.get, handlers.get)
   .openapi(routes.update, handlers.update);
-
-export default router;

@@ -20,7 +20,18 @@ export const userSchema = z
     createdAt: z.string().datetime(),
     updatedAt: z.string().datetime(),
   })
-  .openapi('User');
+  .openapi('User', {
+    example: {
+      id: '2f0a3b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b',
+      email: 'admin@acme.example',
+      name: 'Ada Admin',
+      role: 'tenant_admin',
+      status: 'active',
+      lastLoginAt: '2026-01-01T09:30:00.000Z',
+      createdAt: '2025-12-01T08:00:00.000Z',
+      updatedAt: '2026-01-01T09:30:00.000Z',
+    },
+  });
 
 type UserRow = {
   id: string;
