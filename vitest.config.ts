@@ -16,6 +16,8 @@ export default defineConfig({
     hookTimeout: 60_000,
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      // The rate-limit stores' shared behaviour suite (memory; Redis and Upstash need REDIS_URL's Redis, else skip).
+      { extends: true, test: { name: 'stores', include: ['test/stores/**/*.test.ts'] } },
       { extends: true, test: { name: 'pglite', include: httpSuite, env: { TEST_DB: 'pglite' } } },
       // Boots src/deno.ts under the npm-installed deno binary (skips if it is missing).
       { extends: true, test: { name: 'deno', include: ['test/deno/**/*.test.ts'] } },

@@ -12,6 +12,7 @@ import { ipRateLimit } from './middleware/rate-limit.ts';
 import { requestLog } from './middleware/request-log.ts';
 import { sanitizeInput } from './middleware/sanitize.ts';
 import { resolveTenant } from './middleware/tenant.ts';
+import apiKeys from './routes/api-keys/api-keys.index.ts';
 import auth from './routes/auth/auth.index.ts';
 import billing from './routes/billing/billing.index.ts';
 import accounts from './routes/crm/accounts/accounts.index.ts';
@@ -88,6 +89,7 @@ export function createApp(deps: AppDeps) {
     .route('/api/auth', auth)
     .route('/api/users', users)
     .route('/api/security-events', securityEvents)
+    .route('/api/api-keys', apiKeys)
     .route('/api/leads', leads)
     .route('/api/contacts', contacts)
     .route('/api/accounts', accounts)
@@ -104,7 +106,7 @@ export function createApp(deps: AppDeps) {
     type: 'http',
     scheme: 'bearer',
     bearerFormat: 'JWT',
-    description: 'Access token from /api/auth/login (or an API key, once enabled for the tenant).',
+    description: 'Access token from /api/auth/login, or an API key (`crm_sk_…`, Enterprise tenants: /api/api-keys).',
   });
   app.openAPIRegistry.registerComponent('securitySchemes', 'platformKey', {
     type: 'http',

@@ -45,10 +45,30 @@ export const configSchema = z.object({
   RATE_LIMIT_LOGIN_PER_EMAIL: int(5),
   RATE_LIMIT_LOGIN_PER_IP: int(100),
   RATE_LIMIT_LOGIN_WINDOW_SECONDS: int(15 * 60),
+  /** Per verified credential: each user, each API key (a key may set its own), and each tenant by plan. */
+  RATE_LIMIT_USER_PER_MINUTE: int(600),
+  RATE_LIMIT_API_KEY_PER_MINUTE: int(600),
+  RATE_LIMIT_TENANT_FREE_PER_MINUTE: int(300),
+  RATE_LIMIT_TENANT_PRO_PER_MINUTE: int(1200),
+  RATE_LIMIT_TENANT_ENTERPRISE_PER_MINUTE: int(6000),
+  /** Shared rate-limit store: Redis (Node/Deno) or Upstash REST (any runtime); neither = in memory, per process. */
+  REDIS_URL: z.string().url().optional(),
+  UPSTASH_REDIS_REST_URL: z.string().url().optional(),
+  UPSTASH_REDIS_REST_TOKEN: z.string().optional(),
+  /** Longest a rate-limit store may take to answer before the request goes on without it (or login answers 503). */
+  RATE_LIMIT_STORE_TIMEOUT_MS: int(500),
   BODY_LIMIT_BYTES: int(1024 * 1024),
   /** Bulk imports (POST /api/{leads|contacts|accounts}/import) carry up to 10,000 rows. */
   IMPORT_BODY_LIMIT_BYTES: int(10 * 1024 * 1024),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+}).superRefine((env, ctx) => {
+  const upstash = [env.UPSTASH_REDIS_REST_URL, env.UPSTASH_REDIS_REST_TOKEN].filter(Boolean).length;
+  if (upstash === 1) {
+    ctx.addIssue({ code: 'custom', path: [env.UPSTASH_REDIS_REST_URL ? 'UPSTASH_REDIS_REST_TOKEN' : 'UPSTASH_REDIS_REST_URL'], message: 'set both UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN' });
+  }
+  if (upstash && env.REDIS_URL) {
+    ctx.addIssue({ code: 'custom', path: ['REDIS_URL'], message: 'set either REDIS_URL or the UPSTASH_REDIS_REST_* pair, not both' });
+  }
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -2,7 +2,7 @@ import { serve } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { banner, startServerApp } from './server.ts';
 
-const { app, config, db } = await startServerApp({
+const { app, config, db, rateLimits } = await startServerApp({
   env: process.env,
   peerIp: (c) => getConnInfo(c).remote.address,
 });
@@ -18,7 +18,7 @@ const server = serve({ fetch: app.fetch, port, hostname }, (info) => {
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     server.close(async () => {
-      await db.close();
+      await Promise.all([db.close(), rateLimits.close?.()]);
       process.exit(0);
     });
   });

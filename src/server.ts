@@ -11,7 +11,8 @@ import { readScalarBundle } from './lib/docs-bundle-node.ts';
 import { createLogger, type Logger } from './lib/logger.ts';
 import { consoleNotifier } from './lib/notifier.ts';
 import { nativeHasher } from './lib/passwords-native.ts';
-import { memoryRateLimitStore } from './lib/rate-limit.ts';
+import { memoryRateLimitStore, type RateLimitStore } from './lib/rate-limit.ts';
+import { upstashRateLimitStore } from './lib/rate-limit-upstash.ts';
 
 /**
  * Shared set-up of the Node and Deno servers: configuration (with generated
@@ -56,6 +57,22 @@ async function openDatabase(config: Config, env: Record<string, string | undefin
   return (await openPglite(join(dataDir, 'pglite'))).database;
 }
 
+/** The shared rate-limit store the configuration names (Upstash or Redis), else one in this process's memory. */
+async function openRateLimitStore(config: Config, logger: Logger): Promise<RateLimitStore> {
+  const timeoutMs = config.RATE_LIMIT_STORE_TIMEOUT_MS;
+  if (config.UPSTASH_REDIS_REST_URL && config.UPSTASH_REDIS_REST_TOKEN) {
+    return upstashRateLimitStore({ url: config.UPSTASH_REDIS_REST_URL, token: config.UPSTASH_REDIS_REST_TOKEN, timeoutMs });
+  }
+  if (config.REDIS_URL) {
+    const { redisRateLimitStore } = await import('./lib/rate-limit-redis.ts');
+    return redisRateLimitStore({ url: config.REDIS_URL, timeoutMs, logger });
+  }
+  if (config.NODE_ENV === 'production') {
+    logger.warn('rate limits are counted in memory: every instance counts on its own (set REDIS_URL or UPSTASH_REDIS_REST_URL/TOKEN)');
+  }
+  return memoryRateLimitStore();
+}
+
 export async function startServerApp(options: ServerOptions) {
   const dataDir = options.env.DATA_DIR ?? '.data';
   const env = withDevSecrets(options.env, dataDir);
@@ -63,17 +80,18 @@ export async function startServerApp(options: ServerOptions) {
   const logger: Logger = createLogger(config.LOG_LEVEL);
   const db = await openDatabase(config, env, dataDir);
   const seeded = config.NODE_ENV === 'development' && (await seedDemo(db, nativeHasher, config.BCRYPT_COST, DEMO_CRM_SIZE));
+  const rateLimits = await openRateLimitStore(config, logger);
   const app = createApp({
     config,
     db,
     hasher: nativeHasher,
-    rateLimits: memoryRateLimitStore(),
+    rateLimits,
     notifier: consoleNotifier(logger),
     logger,
     peerIp: options.peerIp,
     docsBundle: readScalarBundle,
   });
-  return { app, config, db, logger, seeded };
+  return { app, config, db, logger, seeded, rateLimits };
 }
 
 /** What `npm run dev` prints: where to go and how to log in. */

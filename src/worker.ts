@@ -1,11 +1,12 @@
 import type { ExecutionContext } from 'hono';
 import { createApp, type App } from './app.ts';
-import { loadConfig } from './config.ts';
+import { type Config, loadConfig } from './config.ts';
 import { createNeonDatabase } from './db/neon.ts';
-import { createLogger } from './lib/logger.ts';
+import { createLogger, type Logger } from './lib/logger.ts';
 import { consoleNotifier } from './lib/notifier.ts';
 import { jsHasher } from './lib/passwords-js.ts';
 import { memoryRateLimitStore } from './lib/rate-limit.ts';
+import { upstashRateLimitStore } from './lib/rate-limit-upstash.ts';
 import { SCALAR_BUNDLE_PATH } from './routes/docs/docs.index.ts';
 
 /**
@@ -19,6 +20,20 @@ export type WorkerEnv = Record<string, unknown>;
 // isolate, keyed by the env object (workerd hands every request the same one).
 const apps = new WeakMap<object, App>();
 
+/**
+ * Upstash from the bindings (shared by every isolate and location); without
+ * them, a per-isolate memory store (development). Its pending work is kept
+ * alive with ctx.waitUntil by the rate-limit middleware.
+ */
+function rateLimitStore(config: Config, logger: Logger) {
+  if (config.REDIS_URL) throw new Error('Invalid configuration:\n  REDIS_URL: not supported on Workers (no TCP client); set UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN');
+  if (config.UPSTASH_REDIS_REST_URL && config.UPSTASH_REDIS_REST_TOKEN) {
+    return upstashRateLimitStore({ url: config.UPSTASH_REDIS_REST_URL, token: config.UPSTASH_REDIS_REST_TOKEN, timeoutMs: config.RATE_LIMIT_STORE_TIMEOUT_MS });
+  }
+  if (config.NODE_ENV === 'production') logger.warn('rate limits are counted per isolate: set UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN');
+  return memoryRateLimitStore();
+}
+
 function buildApp(env: WorkerEnv): App {
   // [vars] and secrets arrive as strings; other binding kinds are not config.
   const vars = Object.fromEntries(Object.entries(env).filter(([, v]) => typeof v === 'string' && v !== '')) as Record<string, string>;
@@ -29,8 +44,7 @@ function buildApp(env: WorkerEnv): App {
     config,
     db: createNeonDatabase({ url: vars.DATABASE_URL, httpEndpoint: vars.NEON_HTTP_ENDPOINT, wsProxy: vars.NEON_WS_PROXY }),
     hasher: jsHasher,
-    // Per isolate until the Upstash store lands: limits are not shared across isolates yet.
-    rateLimits: memoryRateLimitStore(),
+    rateLimits: rateLimitStore(config, logger),
     notifier: consoleNotifier(logger),
     logger,
     peerIp: (c) => c.req.header('CF-Connecting-IP'),

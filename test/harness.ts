@@ -101,7 +101,12 @@ export interface Session {
 export { DEMO_PASSWORD, DEMO_TENANTS, demoEmail };
 
 /** Builds the app for one test file; closed automatically after the file. */
-export async function createHarness(envOverrides: Record<string, string> = {}): Promise<Harness> {
+export interface HarnessOptions {
+  /** The rate-limit store (default: a fresh in-memory one); e.g. a Redis store shared by two harnesses. */
+  rateLimits?: RateLimitStore;
+}
+
+export async function createHarness(envOverrides: Record<string, string> = {}, options: HarnessOptions = {}): Promise<Harness> {
   const queryLog = createQueryLog();
   const { database, raw, close } = await openTestDatabase(queryLog);
   const config = loadConfig({ ...TEST_ENV, ...envOverrides });
@@ -109,7 +114,7 @@ export async function createHarness(envOverrides: Record<string, string> = {}): 
   const emails: EmailMessage[] = [];
   const logger = createLogger(config.LOG_LEVEL, (line) => logs.push(line));
   const notifier: Notifier = { sendEmail: async (m) => void emails.push(m) };
-  const rateLimits = memoryRateLimitStore();
+  const rateLimits = options.rateLimits ?? memoryRateLimitStore();
   await seedDemo(database, nativeHasher, config.BCRYPT_COST);
   const app = createApp({
     config,

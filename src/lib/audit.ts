@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import type { Scoped } from '../db/scoped.ts';
 import { auditLogs } from '../db/schema/index.ts';
+import { actorOf } from './access.ts';
 import type { AppEnv } from './context.ts';
 
 const SENSITIVE = /password|token|secret|hash/i;
@@ -27,9 +28,12 @@ export interface AuditEntry {
 
 /** Writes an audit row inside the caller's transaction, so it exists exactly when the change does. */
 export function audit(c: Context<AppEnv>, s: Scoped, entry: AuditEntry) {
+  // The request's credential (a user, or an API key by its id) unless the caller names the actor.
+  const principal = c.get('principal');
+  const actor = principal ? actorOf(principal) : null;
   return s.insert(auditLogs, {
-    actorType: entry.actorType ?? 'user',
-    actorId: entry.actorId ?? c.get('principal')?.userId ?? null,
+    actorType: entry.actorType ?? (entry.actorId === undefined && actor ? actor.type : 'user'),
+    actorId: entry.actorId ?? actor?.id ?? null,
     action: entry.action,
     resourceType: entry.resourceType,
     resourceId: entry.resourceId ?? null,

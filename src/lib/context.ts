@@ -25,12 +25,38 @@ export interface AppDeps {
   docsBundle?: DocsBundleLoader;
 }
 
-export interface Principal {
+/**
+ * Who is calling. A user (JWT) or an API key (`kind`); the fields the other
+ * kind has are null, so shared code (logs, audit, ownership) reads them
+ * without narrowing and the type checker flags every place that needs a user.
+ */
+export type Principal = UserPrincipal | ApiKeyPrincipal;
+
+export interface UserPrincipal {
+  kind: 'user';
   userId: string;
   email: string;
   name: string;
   role: Role;
   tenant: TenantSummary;
+  keyId: null;
+  scopes: null;
+  rateLimitPerMinute: null;
+}
+
+export interface ApiKeyPrincipal {
+  kind: 'api_key';
+  keyId: string;
+  /** The key's name. */
+  name: string;
+  /** What the key may do (src/lib/scopes.ts); checked instead of the role matrix. */
+  scopes: readonly string[];
+  /** The key's own limit; null = RATE_LIMIT_API_KEY_PER_MINUTE. */
+  rateLimitPerMinute: number | null;
+  tenant: TenantSummary;
+  userId: null;
+  email: null;
+  role: null;
 }
 
 /** A tenant named explicitly by the request (subdomain, X-Tenant-ID, ?tenantId). */

@@ -1,6 +1,9 @@
 /**
  * Rate-limit stores behind one interface. Fixed windows: simple, cheap, and the
- * same semantics in memory, Redis (INCR + PEXPIRE) and Upstash.
+ * same semantics in memory, Redis (INCR + PEXPIRE, src/lib/rate-limit-redis.ts)
+ * and Upstash (src/lib/rate-limit-upstash.ts). A store that cannot answer
+ * (unreachable, or slower than its timeout) rejects; the middleware decides
+ * whether that fails open (general limits) or closed (login).
  */
 export interface RateLimitResult {
   allowed: boolean;
@@ -8,6 +11,8 @@ export interface RateLimitResult {
   remaining: number;
   /** Seconds until the window resets. */
   resetSeconds: number;
+  /** Work the store still has in flight after answering (Upstash); Workers keep it alive with waitUntil. */
+  pending?: Promise<unknown>;
 }
 
 export interface RateLimitStore {
@@ -15,7 +20,19 @@ export interface RateLimitStore {
   hit(key: string, limit: number, windowSeconds: number, cost?: number): Promise<RateLimitResult>;
   /** Reports the state without counting. */
   peek(key: string, limit: number, windowSeconds: number): Promise<RateLimitResult>;
-  reset(key: string): Promise<void>;
+  /** Forgets the key's current window (the window length locates it in stores with aligned windows). */
+  reset(key: string, windowSeconds: number): Promise<void>;
+  /** Releases connections (servers on shutdown, tests). */
+  close?(): Promise<void>;
+}
+
+/** Rejects when `promise` takes longer than `ms`: a store that hangs must not hang the request. */
+export function withTimeout<T>(promise: Promise<T>, ms: number, what = 'rate limit store'): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 export function memoryRateLimitStore(now: () => number = Date.now): RateLimitStore {
@@ -63,4 +80,19 @@ export function rateLimitHeaders(policy: string, windowSeconds: number, r: RateL
   };
   if (!r.allowed) headers['Retry-After'] = String(Math.max(1, r.resetSeconds));
   return headers;
+}
+
+/**
+ * Several policies' headers as one set: the RateLimit fields are lists (one
+ * item per policy); Retry-After is the longest wait among refused policies.
+ */
+export function mergeRateLimitHeaders(sets: Record<string, string>[]): Record<string, string> {
+  const merged: Record<string, string> = {};
+  for (const set of sets) {
+    for (const [name, value] of Object.entries(set)) {
+      if (name === 'Retry-After') merged[name] = String(Math.max(Number(value), Number(merged[name] ?? 0)));
+      else merged[name] = merged[name] ? `${merged[name]}, ${value}` : value;
+    }
+  }
+  return merged;
 }

@@ -1,13 +1,19 @@
-import { eq } from 'drizzle-orm';
+import { and, eq, isNull, lt, or } from 'drizzle-orm';
+import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { TenantDb } from '../db/scoped.ts';
-import { tenants, users } from '../db/schema/index.ts';
+import { apiKeys, tenants, users } from '../db/schema/index.ts';
 import { tenantColumns } from '../db/tenants.ts';
-import type { AppEnv } from '../lib/context.ts';
+import { API_KEY_PREFIX, apiKeySecret } from '../lib/api-key-secret.ts';
+import type { ApiKeyPrincipal, AppEnv, UserPrincipal } from '../lib/context.ts';
 import { ApiError } from '../lib/errors.ts';
+import { hasFeature } from '../lib/plans.ts';
 import { recordSecurityEvent } from '../lib/security-events.ts';
+import { principalRateLimit } from './rate-limit.ts';
 
 const QUERY_CREDENTIALS = ['access_token', 'token', 'api_key', 'apiKey', 'key'];
+/** A key's last use is written at most this often: a busy key costs one write a minute, not one per request. */
+const LAST_USED_RESOLUTION_MS = 60_000;
 
 /** Credentials come only from the Authorization header. */
 function bearerToken(header: string | undefined): string {
@@ -16,35 +22,40 @@ function bearerToken(header: string | undefined): string {
   return match[1];
 }
 
-/**
- * Pipeline steps credential → expiry → tenant match → role load. The role and
- * status are read from the database on every request, so a demoted or
- * deactivated user loses access immediately, not after the token expires.
- */
-export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
-  const { db } = c.var.deps;
-  if (QUERY_CREDENTIALS.some((k) => c.req.query(k) !== undefined)) {
-    throw new ApiError('unauthorized', 'Credentials are accepted only in the Authorization header');
-  }
-  const claims = await c.var.tokens.verifyAccess(bearerToken(c.req.header('authorization')));
+/** Query strings end up in logs and browser history: a credential there is refused, whatever the parameter is called. */
+function refuseQueryCredentials(c: Context<AppEnv>) {
+  const query = c.req.queries();
+  const named = QUERY_CREDENTIALS.some((k) => k in query);
+  const apiKeyValue = Object.values(query).some((values) => values.some((v) => v.includes(API_KEY_PREFIX)));
+  if (named || apiKeyValue) throw new ApiError('unauthorized', 'Credentials are accepted only in the Authorization header');
+}
 
+/** Tenant match: an explicit hint naming another tenant than the credential's is refused and recorded in both. */
+async function assertTenantMatch(c: Context<AppEnv>, credentialTenantId: string, actor: { userId?: string; apiKeyId?: string }) {
   const hint = c.get('tenantHint');
-  if (hint && hint.tenant?.id !== claims.tenantId) {
-    await recordSecurityEvent(db, [claims.tenantId, ...(hint.tenant ? [hint.tenant.id] : [])], {
-      type: 'tenant_mismatch',
-      requestId: c.get('requestId'),
-      userId: claims.userId,
-      credentialTenantId: claims.tenantId,
-      requestedTenant: hint.tenant?.id ?? hint.value,
-      ip: c.get('clientIp'),
-      userAgent: c.req.header('user-agent') ?? null,
-      details: { source: hint.source, method: c.req.method, path: c.req.path },
-    });
-    throw new ApiError('tenant_mismatch', 'The requested tenant does not match your credentials');
-  }
+  if (!hint || hint.tenant?.id === credentialTenantId) return;
+  await recordSecurityEvent(c.var.deps.db, [credentialTenantId, ...(hint.tenant ? [hint.tenant.id] : [])], {
+    type: 'tenant_mismatch',
+    requestId: c.get('requestId'),
+    userId: actor.userId ?? null,
+    credentialTenantId,
+    requestedTenant: hint.tenant?.id ?? hint.value,
+    ip: c.get('clientIp'),
+    userAgent: c.req.header('user-agent') ?? null,
+    details: { source: hint.source, method: c.req.method, path: c.req.path, ...(actor.apiKeyId ? { apiKeyId: actor.apiKeyId } : {}) },
+  });
+  throw new ApiError('tenant_mismatch', 'The requested tenant does not match your credentials');
+}
 
-  const tenantDb = new TenantDb(db, claims.tenantId);
-  const [rows] = await tenantDb.batch(
+/**
+ * JWT: signature and expiry, tenant match, then role and status read from
+ * the database on every request, so a demoted or deactivated user loses
+ * access immediately, not after the token expires.
+ */
+async function verifyUser(c: Context<AppEnv>, token: string): Promise<UserPrincipal> {
+  const claims = await c.var.tokens.verifyAccess(token);
+  await assertTenantMatch(c, claims.tenantId, { userId: claims.userId });
+  const [rows] = await new TenantDb(c.var.deps.db, claims.tenantId).batch(
     (s) =>
       [
         s.q
@@ -67,7 +78,81 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
   if (!user || user.status !== 'active' || user.tokenVersion !== claims.tokenVersion) {
     throw new ApiError('unauthorized', 'Access token is no longer valid');
   }
-  c.set('principal', { userId: user.id, email: user.email, name: user.name, role: user.role, tenant: user.tenant });
-  c.set('tenantDb', tenantDb);
-  await next();
+  return { kind: 'user', userId: user.id, email: user.email, name: user.name, role: user.role, tenant: user.tenant, keyId: null, scopes: null, rateLimitPerMinute: null };
+}
+
+/**
+ * API key: the key names its tenant (src/lib/api-key-secret.ts), so its row
+ * is found by hash inside that tenant's RLS scope, one unique-index probe.
+ * Nothing is cached: every request reads the row, so revocation and expiry
+ * take effect on the very next request. Then tenant match, after the key is
+ * proven (an unverified key must not be able to write security events).
+ */
+async function verifyApiKey(c: Context<AppEnv>, key: string): Promise<ApiKeyPrincipal> {
+  const tenantId = apiKeySecret.tenantOf(key);
+  if (!tenantId) throw new ApiError('unauthorized', 'Invalid API key');
+  const tokenHash = await apiKeySecret.hash(key);
+  const tenantDb = new TenantDb(c.var.deps.db, tenantId);
+  const [rows] = await tenantDb.batch(
+    (s) =>
+      [
+        s.q
+          .select({
+            id: apiKeys.id,
+            name: apiKeys.name,
+            scopes: apiKeys.scopes,
+            rateLimitPerMinute: apiKeys.rateLimitPerMinute,
+            expiresAt: apiKeys.expiresAt,
+            revokedAt: apiKeys.revokedAt,
+            lastUsedAt: apiKeys.lastUsedAt,
+            tenant: tenantColumns,
+          })
+          .from(apiKeys)
+          .innerJoin(tenants, eq(tenants.id, apiKeys.tenantId))
+          .where(and(eq(apiKeys.tenantId, tenantId), eq(apiKeys.tokenHash, tokenHash)))
+          .limit(1),
+      ] as const,
+  );
+  const row = rows[0];
+  if (!row) throw new ApiError('unauthorized', 'Invalid API key');
+  if (row.revokedAt) throw new ApiError('unauthorized', 'This API key has been revoked');
+  const now = Date.now();
+  if (row.expiresAt && row.expiresAt.getTime() <= now) throw new ApiError('unauthorized', 'This API key has expired');
+  await assertTenantMatch(c, tenantId, { apiKeyId: row.id });
+  // API keys are an Enterprise feature: a tenant that leaves the plan keeps its keys, unusable until it is back.
+  if (!hasFeature(row.tenant.plan, 'apiKeys')) {
+    throw new ApiError('plan_feature_unavailable', 'Your plan does not include API keys; upgrade to Enterprise');
+  }
+  if (!row.lastUsedAt || now - row.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
+    // Conditional, so concurrent requests (on any instance) write it once.
+    const stale = new Date(now - LAST_USED_RESOLUTION_MS);
+    await tenantDb.transaction((s) =>
+      s.update(apiKeys, { lastUsedAt: new Date(now) }, and(eq(apiKeys.id, row.id), or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, stale)))),
+    );
+  }
+  return {
+    kind: 'api_key',
+    keyId: row.id,
+    name: row.name,
+    scopes: row.scopes,
+    rateLimitPerMinute: row.rateLimitPerMinute,
+    tenant: row.tenant,
+    userId: null,
+    email: null,
+    role: null,
+  };
+}
+
+/**
+ * Pipeline steps credential → expiry → tenant match → role/scopes loaded →
+ * per-credential and per-tenant rate limits. `Authorization: Bearer` carries
+ * either a JWT access token or an API key; the key's prefix picks the path.
+ */
+export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
+  refuseQueryCredentials(c);
+  const credential = bearerToken(c.req.header('authorization'));
+  const principal = apiKeySecret.isApiKey(credential) ? await verifyApiKey(c, credential) : await verifyUser(c, credential);
+  c.set('principal', principal);
+  c.set('tenantDb', new TenantDb(c.var.deps.db, principal.tenant.id));
+  await principalRateLimit(c, next);
 });

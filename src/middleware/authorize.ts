@@ -1,21 +1,29 @@
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../lib/context.ts';
 import { ApiError } from '../lib/errors.ts';
-import { type Action, can, type Resource } from '../lib/permissions.ts';
+import { allows } from '../lib/access.ts';
+import type { Action, Resource } from '../lib/permissions.ts';
+import { requiredScope } from '../lib/scopes.ts';
 import { type Feature, hasFeature, writesBlocked } from '../lib/plans.ts';
 
 /**
  * Pipeline steps permission check → plan/subscription check, declared per
- * route. Runs after `authenticate`. Billing stays reachable in every tenant
+ * route. Runs after `authenticate`. Users are checked against the role
+ * matrix, API keys against their scopes (src/lib/access.ts). Billing stays reachable in every tenant
  * state: it is how a suspended or overdue tenant gets back in good standing.
  */
 export function authorize(resource: Resource, action: Action, feature?: Feature) {
   return createMiddleware<AppEnv>(async (c, next) => {
     const principal = c.get('principal');
-    if (!can(principal.role, resource, action)) {
-      throw new ApiError('insufficient_permissions', `Your role cannot ${action} ${resource.replace('_', ' ')}`);
-    }
     const { tenant } = principal;
+    if (!allows(principal, resource, action)) {
+      throw new ApiError(
+        'insufficient_permissions',
+        principal.kind === 'api_key'
+          ? `This API key lacks the scope ${requiredScope(resource, action)}`
+          : `Your role cannot ${action} ${resource.replace('_', ' ')}`,
+      );
+    }
     if (resource !== 'billing') {
       if (tenant.status === 'suspended') throw new ApiError('tenant_suspended', 'This tenant is suspended');
       if (action !== 'read' && action !== 'export' && writesBlocked(tenant, c.var.deps.config.BILLING_GRACE_PERIOD_DAYS)) {

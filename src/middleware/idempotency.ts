@@ -1,6 +1,7 @@
 import { and, eq, lt } from 'drizzle-orm';
 import { createMiddleware } from 'hono/factory';
 import { idempotencyKeys } from '../db/schema/crm.ts';
+import { actorOf } from '../lib/access.ts';
 import type { AppEnv } from '../lib/context.ts';
 import { sha256Hex } from '../lib/crypto.ts';
 import { ApiError } from '../lib/errors.ts';
@@ -26,7 +27,9 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
     ]);
   }
   const tenantDb = c.get('tenantDb');
-  const scope = `${c.get('principal').userId} ${c.req.method} ${c.req.path}`;
+  const actor = actorOf(c.get('principal'));
+  // Scoped per credential: a user's keys and an API key's keys never meet.
+  const scope = `${actor.type === 'api_key' ? `key:${actor.id}` : actor.id} ${c.req.method} ${c.req.path}`;
   const requestHash = await sha256Hex(await c.req.text());
   const mine = and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key));
 

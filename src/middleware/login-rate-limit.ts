@@ -1,7 +1,8 @@
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../lib/context.ts';
 import { ApiError } from '../lib/errors.ts';
-import { type RateLimitResult, rateLimitHeaders } from '../lib/rate-limit.ts';
+import { mergeRateLimitHeaders, type RateLimitResult, rateLimitHeaders } from '../lib/rate-limit.ts';
+import { keepAlive } from './rate-limit.ts';
 
 const unavailable = () => new ApiError('service_unavailable', 'Login is temporarily unavailable; retry shortly');
 
@@ -39,13 +40,19 @@ export const loginRateLimit = createMiddleware<AppEnv>(async (c, next) => {
     );
   }
   await next();
+  // The state after this attempt, for the response's RateLimit headers.
+  let after = results;
   try {
     if (c.res.status === 401) {
-      await Promise.all(keys.map((k) => rateLimits.hit(k.key, k.limit, window)));
+      after = await Promise.all(keys.map((k) => rateLimits.hit(k.key, k.limit, window)));
+      for (const r of after) keepAlive(c, r.pending);
     } else if (c.res.ok && keys[0]) {
-      await rateLimits.reset(keys[0].key);
+      await rateLimits.reset(keys[0].key, window);
+      after = results.map((r, i) => (i === 0 ? { ...r, remaining: r.limit } : r));
     }
   } catch {
     c.var.deps.logger.warn('login rate limit store unavailable after login', { requestId: c.get('requestId') });
   }
+  const headers = mergeRateLimitHeaders(after.map((r, i) => rateLimitHeaders((keys[i] as (typeof keys)[number]).policy, window, r)));
+  for (const [name, value] of Object.entries(headers)) c.header(name, value, { append: true });
 });

@@ -14,6 +14,7 @@ export const requestLog = createMiddleware<AppEnv>(async (c, next) => {
     durationMs: Math.round((performance.now() - started) * 10) / 10,
     tenantId: principal?.tenant.id ?? c.get('tenantHint')?.tenant?.id,
     userId: principal?.userId,
+    keyId: principal?.keyId ?? undefined,
     ip: c.get('clientIp'),
   });
 });

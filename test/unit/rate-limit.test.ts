@@ -55,7 +55,7 @@ describe('memoryRateLimitStore', () => {
     const store = memoryRateLimitStore(fakeClock().now);
     expect(await store.hit('k', 5, 60, 4)).toMatchObject({ allowed: true, remaining: 1 });
     expect(await store.hit('k', 5, 60, 2)).toMatchObject({ allowed: false, remaining: 0 });
-    await store.reset('k');
+    await store.reset('k', 60);
     expect(await store.hit('k', 5, 60)).toMatchObject({ allowed: true, remaining: 4 });
   });
 });

@@ -4,6 +4,8 @@ import { startHttpBridge } from '../../scripts/neon-bridge/http-bridge.ts';
 import { startWsBridge } from '../../scripts/neon-bridge/ws-bridge.ts';
 import { migratePostgres } from '../../src/db/postgres.ts';
 import { createScratchDatabase } from '../scratch-db.ts';
+import { localRedis } from '../stores/services.ts';
+import { startUpstashBridge } from '../upstash-bridge.ts';
 
 /**
  * Node side of the workerd suite: a fresh migrated database and the two Neon
@@ -21,6 +23,10 @@ export default async function setup(project: TestProject) {
   }
   await migratePostgres(db.url);
   const [http, ws] = await Promise.all([startHttpBridge(), startWsBridge()]);
+  // The Worker's rate limits go to Upstash, here the local REST bridge to the machine's Redis.
+  const redis = await localRedis();
+  if ('skip' in redis) console.warn(`[workers] rate limits stay in memory: ${redis.skip}`);
+  const upstash = 'skip' in redis ? null : await startUpstashBridge(redis.url);
   project.provide('workers', {
     skip: null,
     bindings: {
@@ -34,10 +40,11 @@ export default async function setup(project: TestProject) {
       STRIPE_PRICE_PRO: 'price_wk_pro',
       STRIPE_PRICE_ENTERPRISE: 'price_wk_enterprise',
       LOG_LEVEL: 'warn',
+      ...(upstash ? { UPSTASH_REDIS_REST_URL: upstash.url, UPSTASH_REDIS_REST_TOKEN: upstash.token } : {}),
     },
   });
   return async () => {
-    await Promise.all([http.close(), ws.close()]);
+    await Promise.all([http.close(), ws.close(), upstash?.close()]);
     await db.drop();
   };
 }

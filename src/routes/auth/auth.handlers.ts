@@ -4,6 +4,7 @@ import { scopeStatement } from '../../db/client.ts';
 import { scopedQueries } from '../../db/scoped.ts';
 import { invitations, refreshTokens, tenants, users } from '../../db/schema/index.ts';
 import { findTenant, tenantColumns } from '../../db/tenants.ts';
+import { requireUser } from '../../lib/access.ts';
 import { audit } from '../../lib/audit.ts';
 import type { AppEnv } from '../../lib/context.ts';
 import { sha256Hex } from '../../lib/crypto.ts';
@@ -123,6 +124,7 @@ export const refresh: Handler<'refresh'> = async (c) => {
 export const logout: Handler<'logout'> = async (c) => {
   const { refreshToken } = c.req.valid('json');
   const principal = c.get('principal');
+  requireUser(principal, 'log out (revoke the key instead)');
   const tokenHash = await sha256Hex(refreshToken);
   await c.get('tenantDb').transaction(async (s) => {
     const [row] = await s.select(refreshTokens, {
@@ -138,6 +140,7 @@ export const logout: Handler<'logout'> = async (c) => {
 
 export const me: Handler<'me'> = async (c) => {
   const principal = c.get('principal');
+  requireUser(principal, 'read a user profile');
   const [rows] = await c.get('tenantDb').batch((s) => [s.select(users, { where: eq(users.id, principal.userId), limit: 1 })] as const);
   const user = rows[0];
   if (!user) throw new ApiError('unauthorized', 'Access token is no longer valid');

@@ -1,6 +1,7 @@
 import type { RouteHandler } from '@hono/zod-openapi';
 import { and, eq, sql } from 'drizzle-orm';
 import { invitations, refreshTokens, users } from '../../db/schema/index.ts';
+import { rankOf } from '../../lib/access.ts';
 import { audit } from '../../lib/audit.ts';
 import type { AppEnv } from '../../lib/context.ts';
 import { sha256Hex } from '../../lib/crypto.ts';
@@ -44,12 +45,12 @@ export const update: Handler<'update'> = async (c) => {
   const principal = c.get('principal');
   const changesAccess = body.role !== undefined || body.status !== undefined;
   if (changesAccess && id === principal.userId) throw forbidden('You cannot change your own role or status');
-  if (body.role && roleRank[body.role] > roleRank[principal.role]) throw forbidden('You cannot grant a role above your own');
+  if (body.role && roleRank[body.role] > rankOf(principal)) throw forbidden('You cannot grant a role above your own');
 
   const updated = await c.get('tenantDb').transaction(async (s) => {
     const [before] = await s.select(users, { where: eq(users.id, id), limit: 1 });
     if (!before) throw notFound('User');
-    if (roleRank[before.role] > roleRank[principal.role]) throw forbidden('You cannot change a user ranked above you');
+    if (roleRank[before.role] > rankOf(principal)) throw forbidden('You cannot change a user ranked above you');
     if (body.status && before.status === 'invited') {
       throw new ApiError('conflict', 'This user has not accepted the invitation yet');
     }
@@ -87,7 +88,7 @@ export const invite: Handler<'invite'> = async (c) => {
   const body = c.req.valid('json');
   const principal = c.get('principal');
   const { config, notifier } = c.var.deps;
-  if (roleRank[body.role] > roleRank[principal.role]) throw forbidden('You cannot grant a role above your own');
+  if (roleRank[body.role] > rankOf(principal)) throw forbidden('You cannot grant a role above your own');
   const tenantDb = c.get('tenantDb');
   const token = invitationToken.create(tenantDb.tenantId);
   const tokenHash = await sha256Hex(token);

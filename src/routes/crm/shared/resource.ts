@@ -5,6 +5,7 @@ import type { Context } from 'hono';
 import type { Scoped, TenantTable } from '../../../db/scoped.ts';
 import type { relatedTypes } from '../../../db/schema/crm.ts';
 import { type Role, users } from '../../../db/schema/index.ts';
+import { ownRecordsOnly } from '../../../lib/access.ts';
 import { audit } from '../../../lib/audit.ts';
 import type { AppEnv, Principal } from '../../../lib/context.ts';
 import { ApiError, notFound } from '../../../lib/errors.ts';
@@ -60,7 +61,7 @@ export interface CrmResourceConfig<T extends CrmTable> {
 const ownerField = (input: Input) => input.ownerId as string | null | undefined;
 
 function assertOwnership(principal: Principal, roles: Role[], row: Row | null, input: Input) {
-  if (!roles.includes(principal.role)) return;
+  if (!ownRecordsOnly(principal, roles)) return;
   if (row && row.ownerId !== principal.userId) {
     throw new ApiError('insufficient_permissions', 'Your role can change only records you own');
   }

@@ -1,0 +1,15 @@
+import { createRouter } from '../../lib/openapi.ts';
+import { authenticate } from '../../middleware/authenticate.ts';
+import * as handlers from './api-keys.handlers.ts';
+import * as routes from './api-keys.routes.ts';
+
+const router = createRouter();
+router.use('*', authenticate);
+router
+  .openapi(routes.create, handlers.create)
+  .openapi(routes.list, handlers.list)
+  .openapi(routes.get, handlers.get)
+  .openapi(routes.rotate, handlers.rotate)
+  .openapi(routes.revoke, handlers.revoke);
+
+export default router;
