@@ -3,6 +3,7 @@ import { cors } from 'hono/cors';
 import { methodNotAllowed } from 'hono/method-not-allowed';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
+import { API_KEY_PREFIX } from './lib/api-key-secret.ts';
 import type { AppDeps } from './lib/context.ts';
 import { ApiError } from './lib/errors.ts';
 import { createRouter } from './lib/openapi.ts';
@@ -107,6 +108,11 @@ export function createApp(deps: AppDeps) {
     scheme: 'bearer',
     bearerFormat: 'JWT',
     description: 'Access token from /api/auth/login, or an API key (`crm_sk_…`, Enterprise tenants: /api/api-keys).',
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'apiKeyAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    description: `An API key (Enterprise; created under /api/api-keys, starts with "${API_KEY_PREFIX}"), sent as \`Authorization: Bearer <key>\`; its scopes decide what it may call.`,
   });
   app.openAPIRegistry.registerComponent('securitySchemes', 'platformKey', {
     type: 'http',

@@ -25,11 +25,11 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** The environment of a child that must use its own embedded database, whatever the surrounding run points at. */
+/** A child's environment: its own embedded database and in-memory limits, whatever the surrounding run points at, unless `extra` names them. */
 export function isolatedEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'development', LOG_LEVEL: 'warn', NO_COLOR: '1', ...extra };
+  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'development', LOG_LEVEL: 'warn', NO_COLOR: '1' };
   for (const name of ['DATABASE_URL', 'DATABASE_READ_URL', 'REDIS_URL', 'UPSTASH_REDIS_REST_URL', 'UPSTASH_REDIS_REST_TOKEN']) delete env[name];
-  return env;
+  return { ...env, ...extra };
 }
 
 export interface DevServer {
