@@ -47,6 +47,15 @@ describe('scopes per method (read, write, delete, export)', () => {
     await expectError(await h.request('GET', '/api/deals', { token: secret }), 403, 'insufficient_permissions');
   });
 
+  it('owns nothing: ownerId=me lists no records for a key', async () => {
+    const secret = await key(['leads:read']);
+    await aLead();
+    const res = await h.request('GET', '/api/leads?ownerId=me', { token: secret });
+    expect(res.status).toBe(200);
+    expect((await json(res)).data).toEqual([]);
+    expect((await json(await h.request('GET', '/api/leads?ownerId=me', { token: admin.accessToken }))).data.length).toBeGreaterThan(0);
+  });
+
   it('is not limited to its own records (scopes are per resource) and can set an owner', async () => {
     const secret = await key(['leads:write', 'leads:read']);
     const id = await aLead();
