@@ -7,7 +7,7 @@ import { loadConfig } from '../src/config.ts';
 import type { Database } from '../src/db/client.ts';
 import { createQueryLog, type QueryLog } from '../src/db/query-log.ts';
 import { DEMO_PASSWORD, DEMO_TENANTS, demoEmail, seedDemo } from '../src/db/seed.ts';
-import type { Role } from '../src/db/schema/index.ts';
+import { type Role, roles } from '../src/db/schema/index.ts';
 import { createLogger } from '../src/lib/logger.ts';
 import type { EmailMessage, Notifier } from '../src/lib/notifier.ts';
 import { nativeHasher } from '../src/lib/passwords-native.ts';
@@ -74,6 +74,8 @@ export interface Harness {
   rateLimits: RateLimitStore;
   request(method: string, path: string, init?: RequestInit2): Promise<Response>;
   login(tenant: string, role: Role): Promise<Session>;
+  /** One session per role of a demo tenant. */
+  loginAll(tenant: string): Promise<Record<Role, Session>>;
   tenantId(slug: string): Promise<string>;
   /**
    * Runs fn and returns the data statements the app's database sent meanwhile
@@ -141,6 +143,16 @@ export async function createHarness(envOverrides: Record<string, string> = {}, o
     return Promise.resolve(app.request(`http://api.crm.test${path}`, { method, headers, body }));
   };
 
+  const login: Harness['login'] = async (tenant, role) => {
+    const res = await request('POST', '/api/auth/login', {
+      body: { email: demoEmail(tenant, role), password: DEMO_PASSWORD, tenant },
+      ip: `10.0.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}`,
+    });
+    if (res.status !== 200) throw new Error(`login ${tenant}/${role} failed: ${res.status} ${await res.text()}`);
+    const { data } = (await res.json()) as { data: { user: { id: string }; tenant: { id: string }; tokens: Session } };
+    return { ...data.tokens, userId: data.user.id, tenantId: data.tenant.id };
+  };
+
   return {
     app,
     db: database,
@@ -149,14 +161,10 @@ export async function createHarness(envOverrides: Record<string, string> = {}, o
     emails,
     rateLimits,
     request,
-    async login(tenant, role) {
-      const res = await request('POST', '/api/auth/login', {
-        body: { email: demoEmail(tenant, role), password: DEMO_PASSWORD, tenant },
-        ip: `10.0.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}`,
-      });
-      if (res.status !== 200) throw new Error(`login ${tenant}/${role} failed: ${res.status} ${await res.text()}`);
-      const { data } = (await res.json()) as { data: { user: { id: string }; tenant: { id: string }; tokens: Session } };
-      return { ...data.tokens, userId: data.user.id, tenantId: data.tenant.id };
+    login,
+    async loginAll(tenant) {
+      const sessions = await Promise.all(roles.map(async (role) => [role, await login(tenant, role)] as const));
+      return Object.fromEntries(sessions) as Record<Role, Session>;
     },
     async tenantId(slug) {
       const rows = await raw.query<{ id: string }>('select id from tenants where slug = $1', [slug]);

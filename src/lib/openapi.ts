@@ -12,7 +12,9 @@ export function createRouter() {
         if (issue.code === 'unrecognized_keys') {
           return issue.keys.map((key) => ({ field: [...issue.path, key].join('.'), message: 'unknown field' }));
         }
-        return [{ field: issue.path.join('.') || result.target, message: issue.message }];
+        // A comma-separated query value is parsed as an array; name the parameter, not `status.0`.
+        const path = result.target === 'query' ? issue.path.filter((p) => typeof p !== 'number') : issue.path;
+        return [{ field: path.join('.') || result.target, message: issue.message }];
       });
       throw new ApiError('validation_error', details[0]?.message ?? 'Invalid request', details);
     },

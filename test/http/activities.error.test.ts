@@ -94,8 +94,8 @@ describe('activity list parameters', () => {
   it.each([
     ['sort=dueAt', 'sort'],
     ['sort=-subject', 'sort'],
-    ['type=sms', 'type.0'],
-    ['relatedType=user', 'relatedType.0'],
+    ['type=sms', 'type'],
+    ['relatedType=user', 'relatedType'],
     ['relatedId=42', 'relatedId'],
     ['completed=yes', 'completed'],
     ['overdue=1', 'overdue'],

@@ -1,11 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Role } from '../../src/db/schema/index.ts';
+import { type Role, roles } from '../../src/db/schema/index.ts';
 import { createHarness, type Harness, json, type Session } from '../harness.ts';
 
 let h: Harness;
-const s = {} as Record<Role, Session>;
+let s: Record<Role, Session>;
 let other: Session;
-const roles: Role[] = ['tenant_admin', 'manager', 'sales_user', 'support_user', 'read_only'];
 type RelatedType = 'lead' | 'contact' | 'account' | 'deal';
 /** One record of each related type per tenant, inserted as the owner (contacts/accounts/deals routes are not needed for this). */
 const records = {} as Record<'acme' | 'mycompany', Record<RelatedType, string>>;
@@ -24,7 +23,7 @@ async function insertRecords(tenantId: string): Promise<Record<RelatedType, stri
 
 beforeAll(async () => {
   h = await createHarness();
-  for (const r of roles) s[r] = await h.login('acme', r);
+  s = await h.loginAll('acme');
   other = await h.login('mycompany', 'tenant_admin');
   records.acme = await insertRecords(s.tenant_admin.tenantId);
   records.mycompany = await insertRecords(other.tenantId);

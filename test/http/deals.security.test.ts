@@ -1,11 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Role } from '../../src/db/schema/index.ts';
+import { type Role, roles } from '../../src/db/schema/index.ts';
 import { createHarness, type Harness, json, type Session } from '../harness.ts';
 
 let h: Harness;
-const s = {} as Record<Role, Session>;
+let s: Record<Role, Session>;
 let other: Session;
-const roles: Role[] = ['tenant_admin', 'manager', 'sales_user', 'support_user', 'read_only'];
 interface Pipeline {
   id: string;
   stages: { id: string }[];
@@ -26,7 +25,7 @@ async function pipeline(token: string, name: string): Promise<Pipeline> {
 
 beforeAll(async () => {
   h = await createHarness();
-  for (const r of roles) s[r] = await h.login('acme', r);
+  s = await h.loginAll('acme');
   other = await h.login('mycompany', 'tenant_admin');
   ours = await pipeline(s.tenant_admin.accessToken, 'Ours');
   theirs = await pipeline(other.accessToken, 'Theirs');

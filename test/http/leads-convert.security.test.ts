@@ -4,16 +4,15 @@ import { countLeadsAndContacts, fillLeadsAndContacts, registerTenant } from '../
 import { createHarness, type Harness, json, type Session } from '../harness.ts';
 
 let h: Harness;
-const s = {} as Record<Role, Session>;
+let s: Record<Role, Session>;
 let other: Session;
-const roles: Role[] = ['tenant_admin', 'manager', 'sales_user', 'support_user', 'read_only'];
 let theirStageId: string;
 let theirAccountId: string;
 let ourAccountId: string;
 
 beforeAll(async () => {
   h = await createHarness();
-  for (const r of roles) s[r] = await h.login('acme', r);
+  s = await h.loginAll('acme');
   other = await h.login('mycompany', 'tenant_admin');
   const stages = [{ name: 'First', probability: 10 }];
   for (const token of [s.tenant_admin.accessToken, other.accessToken]) {

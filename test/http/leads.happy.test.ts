@@ -50,6 +50,26 @@ describe('leads', () => {
     expect((await h.request('GET', `/api/leads/${data.id}`, { token: admin.accessToken })).status).toBe(404);
   });
 
+  it('deletes the activities of a deleted lead with it, and only those', async () => {
+    const lead = (await json(await create(admin.accessToken, { lastName: 'Gone' }))).data.id;
+    const kept = (await json(await create(admin.accessToken, { lastName: 'Kept' }))).data.id;
+    for (const id of [lead, lead, kept]) {
+      const res = await h.request('POST', '/api/activities', {
+        token: admin.accessToken,
+        body: { type: 'call', subject: 'Follow up', relatedTo: { type: 'lead', id } },
+      });
+      expect(res.status).toBe(201);
+    }
+    expect((await h.request('DELETE', `/api/leads/${lead}`, { token: admin.accessToken })).status).toBe(204);
+    const left = await h.raw.query<{ related_id: string }>('select related_id from activities where related_id in ($1, $2)', [lead, kept]);
+    expect(left).toEqual([{ related_id: kept }]);
+    const [row] = await h.raw.query<{ changes: { activitiesDeleted: number } }>(
+      `select changes from audit_logs where action = 'lead.deleted' and resource_id = $1`,
+      [lead],
+    );
+    expect(row?.changes.activitiesDeleted).toBe(2);
+  });
+
   it('loses no update when two writers race without If-Match (versions serialize them)', async () => {
     const { data } = await json(await create(admin.accessToken, { lastName: 'Race', score: 0 }));
     const results = await Promise.all(

@@ -3,7 +3,7 @@ import { and, eq, getTableColumns } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Context } from 'hono';
 import type { Scoped, TenantTable } from '../../../db/scoped.ts';
-import type { relatedTypes } from '../../../db/schema/crm.ts';
+import { activities, type relatedTypes } from '../../../db/schema/crm.ts';
 import { type Role, users } from '../../../db/schema/index.ts';
 import { ownRecordsOnly } from '../../../lib/access.ts';
 import { audit } from '../../../lib/audit.ts';
@@ -79,7 +79,7 @@ function assertOwnership(principal: Principal, roles: Role[], row: Row | null, i
  */
 export function crmResource<T extends CrmTable>(config: CrmResourceConfig<T>): OpenAPIHono<AppEnv> {
   const { table, resource, singular } = config;
-  const tags = [`${singular}s`];
+  const tags = [resource[0]?.toUpperCase() + resource.slice(1)];
   const security = [{ bearerAuth: [] }];
   const record = config.schemas.record;
   const detail = config.embedActivities
@@ -88,6 +88,7 @@ export function crmResource<T extends CrmTable>(config: CrmResourceConfig<T>): O
   const listSpec = { filters: config.filters, sortable: config.sortable, id: table.id, search: table.search, customFields: config.customFields !== undefined };
   const show = config.serialize ?? toApi;
   const action = singular.toLowerCase();
+  const aAction = `${/^[aeiou]/.test(action) ? 'an' : 'a'} ${action}`;
   const countedLimit = limitOfResource[resource];
 
   const routes = {
@@ -113,7 +114,7 @@ export function crmResource<T extends CrmTable>(config: CrmResourceConfig<T>): O
       path: '/',
       tags,
       security,
-      summary: `Create a ${action}`,
+      summary: `Create ${aAction}`,
       middleware: [authorize(resource, 'write')] as const,
       request: { body: jsonBody(config.schemas.create) },
       responses: { 201: jsonContent(dataEnvelope(record), `The created ${action}`), ...errorResponses(400, 401, 402, 403, 409, 422) },
@@ -123,7 +124,7 @@ export function crmResource<T extends CrmTable>(config: CrmResourceConfig<T>): O
       path: '/{id}',
       tags,
       security,
-      summary: `Get a ${action}${config.embedActivities ? ' with its recent activities' : ''}`,
+      summary: `Get ${aAction}${config.embedActivities ? ' with its recent activities' : ''}`,
       middleware: [authorize(resource, 'read')] as const,
       request: { params: uuidParam },
       responses: { 200: jsonContent(dataEnvelope(detail), `The ${action}`), ...errorResponses(400, 401, 403, 404) },
@@ -133,7 +134,7 @@ export function crmResource<T extends CrmTable>(config: CrmResourceConfig<T>): O
       path: '/{id}',
       tags,
       security,
-      summary: `Update a ${action}`,
+      summary: `Update ${aAction}`,
       description: 'Send `If-Match` with the ETag you read to avoid overwriting a concurrent change (412 when stale).',
       middleware: [authorize(resource, 'write')] as const,
       request: { params: uuidParam, body: jsonBody(config.schemas.update) },
@@ -144,7 +145,7 @@ export function crmResource<T extends CrmTable>(config: CrmResourceConfig<T>): O
       path: '/{id}',
       tags,
       security,
-      summary: `Delete a ${action}`,
+      summary: `Delete ${aAction}`,
       middleware: [authorize(resource, 'delete')] as const,
       request: { params: uuidParam },
       responses: { 204: { description: 'Deleted' }, ...errorResponses(400, 401, 403, 404, 412) },
@@ -254,7 +255,18 @@ export function crmResource<T extends CrmTable>(config: CrmResourceConfig<T>): O
       assertOwnership(c.get('principal'), config.ownOnlyRoles, existing, {});
       const deleted = await s.delete(table, and(eq(table.id, id), eq(table.version, existing.version))).returning({ id: table.id });
       if (!deleted.length) throw stale();
-      await audit(c, s, { action: `${action}.deleted`, resourceType: action, resourceId: id, changes: { before: show(existing) } });
+      // The record's activities go with it: nothing may point at a deleted record.
+      const related = config.embedActivities
+        ? await s
+            .delete(activities, and(eq(activities.relatedType, config.embedActivities), eq(activities.relatedId, id)))
+            .returning({ id: activities.id })
+        : [];
+      await audit(c, s, {
+        action: `${action}.deleted`,
+        resourceType: action,
+        resourceId: id,
+        changes: { before: show(existing), activitiesDeleted: related.length },
+      });
     });
     return c.body(null, 204);
   }) as never);
