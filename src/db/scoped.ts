@@ -1,4 +1,4 @@
-import { and, count, eq, type SQL } from 'drizzle-orm';
+import { and, count, eq, getTableColumns, type SQL } from 'drizzle-orm';
 import type { AnyPgColumn, PgTable, PgUpdateSetSource } from 'drizzle-orm/pg-core';
 import type { BatchResults, Database, Queryable } from './client.ts';
 
@@ -9,6 +9,10 @@ export interface SelectOptions {
   where?: SQL;
   orderBy?: (SQL | AnyPgColumn)[];
   limit?: number;
+  /** Row lock held until the transaction ends. */
+  lock?: 'update' | 'no key update' | 'share' | 'key share';
+  /** Computed columns returned next to the row's own (e.g. a correlated subquery). */
+  extra?: Record<string, SQL>;
 }
 
 type InsertValues<T extends TenantTable> = Omit<T['$inferInsert'], 'tenantId'>;
@@ -22,14 +26,17 @@ export function scopedQueries(q: Queryable, tenantId: string) {
   const own = (table: TenantTable, where?: SQL) => and(eq(table.tenantId, tenantId), where);
   return {
     tenantId,
+    /** The tenant condition for hand-built joins and aggregates over `table` (plus `where`). */
+    where: own,
     select<T extends TenantTable>(table: T, options: SelectOptions = {}): PromiseLike<T['$inferSelect'][]> {
       let query = q
-        .select()
+        .select({ ...getTableColumns(table as PgTable), ...options.extra })
         .from(table as PgTable)
         .where(own(table, options.where))
         .$dynamic();
       if (options.orderBy) query = query.orderBy(...options.orderBy);
       if (options.limit !== undefined) query = query.limit(options.limit);
+      if (options.lock) query = query.for(options.lock);
       return query as unknown as PromiseLike<T['$inferSelect'][]>;
     },
     count<T extends TenantTable>(table: T, where?: SQL): PromiseLike<{ n: number }[]> {
@@ -52,7 +59,7 @@ export function scopedQueries(q: Queryable, tenantId: string) {
     delete<T extends TenantTable>(table: T, where?: SQL) {
       return q.delete(table).where(own(table, where));
     },
-    /** The transaction itself, for joins and aggregates; RLS still confines it to the tenant. */
+    /** The transaction itself, for joins and aggregates (filter them with `where`); RLS still confines it to the tenant. */
     q,
   };
 }

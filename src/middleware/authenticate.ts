@@ -70,7 +70,7 @@ async function verifyUser(c: Context<AppEnv>, token: string): Promise<UserPrinci
           })
           .from(users)
           .innerJoin(tenants, eq(tenants.id, users.tenantId))
-          .where(eq(users.id, claims.userId))
+          .where(s.where(users, eq(users.id, claims.userId)))
           .limit(1),
       ] as const,
   );
@@ -109,7 +109,7 @@ async function verifyApiKey(c: Context<AppEnv>, key: string): Promise<ApiKeyPrin
           })
           .from(apiKeys)
           .innerJoin(tenants, eq(tenants.id, apiKeys.tenantId))
-          .where(and(eq(apiKeys.tenantId, tenantId), eq(apiKeys.tokenHash, tokenHash)))
+          .where(s.where(apiKeys, eq(apiKeys.tokenHash, tokenHash)))
           .limit(1),
       ] as const,
   );

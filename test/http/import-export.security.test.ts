@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type Role, roles } from '../../src/db/schema/index.ts';
+import type { Role } from '../../src/db/schema/index.ts';
 import { parseCsv } from '../../src/routes/crm/shared/csv.ts';
 import { createHarness, type Harness, json, type Session } from '../harness.ts';
 

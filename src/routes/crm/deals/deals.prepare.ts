@@ -1,4 +1,4 @@
-import { and, asc, eq, type SQL } from 'drizzle-orm';
+import { asc, eq, type SQL } from 'drizzle-orm';
 import type { Scoped } from '../../../db/scoped.ts';
 import { accounts, contacts, deals, pipelines, stages } from '../../../db/schema/index.ts';
 import { ApiError } from '../../../lib/errors.ts';
@@ -15,13 +15,7 @@ const invalid = (field: string, message: string) => new ApiError('validation_err
  * pipelines.handlers.ts for the other side.
  */
 async function lockStage(s: Scoped, where: SQL) {
-  const [stage] = await s.q
-    .select({ id: stages.id, pipelineId: stages.pipelineId })
-    .from(stages)
-    .where(and(eq(stages.tenantId, s.tenantId), where))
-    .orderBy(asc(stages.position))
-    .limit(1)
-    .for('key share');
+  const [stage] = await s.select(stages, { where, orderBy: [asc(stages.position)], limit: 1, lock: 'key share' });
   return stage;
 }
 

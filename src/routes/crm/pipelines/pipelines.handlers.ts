@@ -37,8 +37,8 @@ const stagesOf = (s: Scoped, pipelineIds: string[]) =>
  * concurrent deal either lands before the "is it in use" check (409 here) or
  * finds its stage gone (400 there), never a foreign-key failure half way.
  */
-const lockStages = (s: Scoped, pipelineId: string): Promise<StageRow[]> =>
-  s.q.select().from(stages).where(eq(stages.pipelineId, pipelineId)).orderBy(stages.id).for('update');
+const lockStages = (s: Scoped, pipelineId: string): PromiseLike<StageRow[]> =>
+  s.select(stages, { where: eq(stages.pipelineId, pipelineId), orderBy: [stages.id], lock: 'update' });
 
 const audited = (c: Context<AppEnv>, s: Scoped, verb: string, id: string, changes: Record<string, unknown>) =>
   audit(c, s, { action: `pipeline.${verb}`, resourceType: 'pipeline', resourceId: id, changes });
@@ -72,7 +72,10 @@ async function replaceStages(s: Scoped, pipelineId: string, current: StageRow[],
   const removed = current.filter((st) => !kept.has(st.id));
   if (removed.length) {
     const ids = removed.map((st) => st.id);
-    const used = await s.q.selectDistinct({ stageId: deals.stageId }).from(deals).where(and(eq(deals.pipelineId, pipelineId), inArray(deals.stageId, ids)));
+    const used = await s.q
+      .selectDistinct({ stageId: deals.stageId })
+      .from(deals)
+      .where(s.where(deals, and(eq(deals.pipelineId, pipelineId), inArray(deals.stageId, ids))));
     if (used.length) {
       const names = removed.filter((st) => used.some((u) => u.stageId === st.id)).map((st) => `"${st.name}"`);
       throw new ApiError('conflict', `Stage ${names.join(', ')} still has deals; move them to another stage before removing it`, [

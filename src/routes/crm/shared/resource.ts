@@ -1,5 +1,5 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
-import { and, eq, getTableColumns } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Context } from 'hono';
 import type { Scoped, TenantTable } from '../../../db/scoped.ts';
@@ -194,13 +194,11 @@ export function crmResource<T extends CrmTable>(config: CrmResourceConfig<T>): O
     const [rows] = await c.get('tenantDb').batch(
       (s) =>
         [
-          config.embedActivities
-            ? s.q
-                .select({ ...getTableColumns(table), recentActivities: recentActivitiesSql(config.embedActivities, table) })
-                .from(table as unknown as CrmTable)
-                .where(and(eq(table.tenantId, s.tenantId), eq(table.id, id)))
-                .limit(1)
-            : s.select(table, { where: eq(table.id, id), limit: 1 }),
+          s.select(table, {
+            where: eq(table.id, id),
+            limit: 1,
+            extra: config.embedActivities ? { recentActivities: recentActivitiesSql(config.embedActivities, table) } : undefined,
+          }),
         ] as const,
     );
     const row = rows[0] as (Row & { recentActivities?: RecentActivity[] }) | undefined;
