@@ -1,9 +1,13 @@
 import type { Logger } from './logger.ts';
 
-export interface EmailMessage {
-  to: string;
+/** What an email says; the recipient is added by whoever sends it. */
+export interface EmailContent {
   subject: string;
   text: string;
+}
+
+export interface EmailMessage extends EmailContent {
+  to: string;
 }
 
 /** Outbound email behind one interface; providers plug in here. */
