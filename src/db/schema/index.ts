@@ -4,3 +4,4 @@ export * from './events.ts';
 export * from './crm.ts';
 export * from './billing.ts';
 export * from './api-keys.ts';
+export * from './webhooks.ts';
