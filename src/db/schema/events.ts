@@ -1,4 +1,4 @@
-import { index, jsonb, pgTable, text, uuid } from 'drizzle-orm/pg-core';
+import { bigint, index, jsonb, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { at, id, tenantId, tenantIsolation } from './columns.ts';
 
 export const securityEventTypes = ['tenant_mismatch', 'refresh_token_reuse', 'login_rate_limited'] as const;
@@ -25,7 +25,14 @@ export const securityEvents = pgTable(
   ],
 ).enableRLS();
 
-/** Who did what to which record; the compliance issue adds the hash chain. */
+/**
+ * Who did what to which record. Each tenant's rows form a hash chain: the
+ * BEFORE INSERT trigger `audit_logs_chain` (drizzle/0010_audit_chain_functions.sql)
+ * sets seq, content_hash, prev_hash and hash, so callers never supply them
+ * (the defaults below are placeholders the trigger always overwrites).
+ * crm_app may only INSERT and SELECT here; redaction and pruning go through
+ * SECURITY DEFINER functions (README, Compliance).
+ */
 export const auditLogs = pgTable(
   'audit_logs',
   {
@@ -41,9 +48,25 @@ export const auditLogs = pgTable(
     ip: text('ip'),
     userAgent: text('user_agent'),
     createdAt: at('created_at').notNull().defaultNow(),
+    seq: bigint('seq', { mode: 'number' }).notNull().default(0),
+    contentHash: text('content_hash').notNull().default(''),
+    prevHash: text('prev_hash').notNull().default(''),
+    hash: text('hash').notNull().default(''),
   },
   (t) => [
     index('audit_logs_tenant_created_idx').on(t.tenantId, t.createdAt.desc(), t.id.desc()),
+    uniqueIndex('audit_logs_tenant_seq_key').on(t.tenantId, t.seq),
     tenantIsolation('audit_logs'),
   ],
+).enableRLS();
+
+/** The latest link of each tenant's audit chain; written only by the audit_logs_chain trigger. */
+export const auditChainHeads = pgTable(
+  'audit_chain_heads',
+  {
+    tenantId: tenantId().primaryKey(),
+    seq: bigint('seq', { mode: 'number' }).notNull(),
+    hash: text('hash').notNull(),
+  },
+  () => [tenantIsolation('audit_chain_heads')],
 ).enableRLS();
