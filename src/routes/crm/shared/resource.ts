@@ -229,7 +229,9 @@ export function crmResource<T extends CrmTable>(config: CrmResourceConfig<T>): O
     const { id } = (c.req as unknown as { valid(t: 'param'): { id: string } }).valid('param');
     const input = (c.req as unknown as { valid(t: 'json'): Input }).valid('json');
     const updated = await c.get('tenantDb').transaction(async (s) => {
-      const [existing] = (await s.select(table, { where: eq(table.id, id), limit: 1 })) as Row[];
+      // Locked so concurrent writers queue: without If-Match the later one applies on top (last write wins),
+      // with a stale If-Match it sees the new version and gets 412.
+      const [existing] = (await s.select(table, { where: eq(table.id, id), limit: 1, lock: 'no key update' })) as Row[];
       if (!existing) throw notFound(singular);
       checkIfMatch(c, existing);
       const values = await columnsToWrite(s, c, input, existing);
@@ -247,7 +249,8 @@ export function crmResource<T extends CrmTable>(config: CrmResourceConfig<T>): O
   router.openapi(routes.remove, (async (c: Context<AppEnv>) => {
     const { id } = (c.req as unknown as { valid(t: 'param'): { id: string } }).valid('param');
     await c.get('tenantDb').transaction(async (s) => {
-      const [existing] = (await s.select(table, { where: eq(table.id, id), limit: 1 })) as Row[];
+      // Locked like update: a second concurrent delete then finds nothing (404), not a version clash.
+      const [existing] = (await s.select(table, { where: eq(table.id, id), limit: 1, lock: 'update' })) as Row[];
       if (!existing) throw notFound(singular);
       checkIfMatch(c, existing);
       assertOwnership(c.get('principal'), config.ownOnlyRoles, existing, {});
