@@ -107,12 +107,12 @@ export function createApp(deps: AppDeps) {
     type: 'http',
     scheme: 'bearer',
     bearerFormat: 'JWT',
-    description: 'Access token from /api/auth/login, or an API key (`crm_sk_…`, Enterprise tenants: /api/api-keys).',
+    description: 'A user session: the access token (JWT) from /api/auth/login or /api/auth/refresh.',
   });
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKeyAuth', {
     type: 'http',
     scheme: 'bearer',
-    description: `An API key (Enterprise; created under /api/api-keys, starts with "${API_KEY_PREFIX}"), sent as \`Authorization: Bearer <key>\`; its scopes decide what it may call.`,
+    description: `An API key (Enterprise; created under /api/api-keys, starts with "${API_KEY_PREFIX}"), sent as \`Authorization: Bearer <key>\`; it may call an operation only if it holds every scope the operation lists under apiKeyAuth.`,
   });
   app.openAPIRegistry.registerComponent('securitySchemes', 'platformKey', {
     type: 'http',

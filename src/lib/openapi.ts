@@ -2,10 +2,11 @@ import { OpenAPIHono, z } from '@hono/zod-openapi';
 import type { ZodType } from 'zod';
 import type { AppEnv } from './context.ts';
 import { ApiError, type ErrorCode, errorStatus } from './errors.ts';
+import { securityOf } from './route-security.ts';
 
 /** The one validation path: every zod failure becomes `400 validation_error` with per-field details. */
 export function createRouter() {
-  return new OpenAPIHono<AppEnv>({
+  const router = new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
       if (result.success) return;
       const details = result.error.issues.flatMap((issue) => {
@@ -19,6 +20,13 @@ export function createRouter() {
       throw new ApiError('validation_error', details[0]?.message ?? 'Invalid request', details);
     },
   });
+  // Every route's documented `security` is derived from its guards (src/lib/route-security.ts).
+  const register = router.openapi;
+  router.openapi = ((route, handler, hook) => {
+    const security = securityOf(route);
+    return register({ ...route, ...(security && { security }) }, handler, hook);
+  }) as typeof register;
+  return router;
 }
 
 export const errorSchema = z

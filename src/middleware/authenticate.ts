@@ -4,6 +4,7 @@ import { createMiddleware } from 'hono/factory';
 import { TenantDb } from '../db/scoped.ts';
 import { apiKeys, tenants, users } from '../db/schema/index.ts';
 import { tenantColumns } from '../db/tenants.ts';
+import { requireUser } from '../lib/access.ts';
 import { API_KEY_PREFIX, apiKeySecret } from '../lib/api-key-secret.ts';
 import type { ApiKeyPrincipal, AppEnv, UserPrincipal } from '../lib/context.ts';
 import { ApiError } from '../lib/errors.ts';
@@ -156,3 +157,14 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
   c.set('tenantDb', new TenantDb(c.var.deps.db, principal.tenant.id));
   await principalRateLimit(c, next);
 });
+
+/**
+ * For what only a signed-in user has (a session to end, a profile): a route
+ * step after `authenticate` that refuses API keys before the request is
+ * validated, so a key gets the same 403 whatever it sends.
+ */
+export const userOnly = (what: string) =>
+  createMiddleware<AppEnv>(async (c, next) => {
+    requireUser(c.get('principal'), what);
+    await next();
+  });

@@ -3,6 +3,7 @@ import type { AppEnv } from '../lib/context.ts';
 import { ApiError } from '../lib/errors.ts';
 import { allows } from '../lib/access.ts';
 import type { Action, Resource } from '../lib/permissions.ts';
+import { requiresScope } from '../lib/route-security.ts';
 import { requiredScope } from '../lib/scopes.ts';
 import { type Feature, hasFeature, writesBlocked } from '../lib/plans.ts';
 
@@ -13,7 +14,7 @@ import { type Feature, hasFeature, writesBlocked } from '../lib/plans.ts';
  * state: it is how a suspended or overdue tenant gets back in good standing.
  */
 export function authorize(resource: Resource, action: Action, feature?: Feature) {
-  return createMiddleware<AppEnv>(async (c, next) => {
+  const step = createMiddleware<AppEnv>(async (c, next) => {
     const principal = c.get('principal');
     const { tenant } = principal;
     if (!allows(principal, resource, action)) {
@@ -38,4 +39,5 @@ export function authorize(resource: Resource, action: Action, feature?: Feature)
     }
     await next();
   });
+  return requiresScope(step, requiredScope(resource, action));
 }

@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { authenticate } from '../../middleware/authenticate.ts';
+import { authenticate, userOnly } from '../../middleware/authenticate.ts';
 import { loginRateLimit } from '../../middleware/login-rate-limit.ts';
 import { dataEnvelope, errorResponses, jsonBody, jsonContent } from '../../lib/openapi.ts';
 import { passwordSchema } from '../../lib/passwords.ts';
@@ -79,7 +79,7 @@ export const logout = createRoute({
   tags,
   summary: 'Revoke the refresh token family of this session',
   security: [{ bearerAuth: [] }],
-  middleware: [authenticate] as const,
+  middleware: [authenticate, userOnly('log out (revoke the key instead)')] as const,
   request: { body: jsonBody(z.strictObject({ refreshToken: z.string().min(1).max(512) })) },
   responses: { 204: { description: 'Logged out' }, ...errorResponses(400, 401) },
 });
@@ -90,7 +90,7 @@ export const me = createRoute({
   tags,
   summary: 'The current user and tenant',
   security: [{ bearerAuth: [] }],
-  middleware: [authenticate] as const,
+  middleware: [authenticate, userOnly('read a user profile')] as const,
   responses: {
     200: jsonContent(
       dataEnvelope(z.object({ user: userSchema, tenant: tenantSchema, permissions: z.record(z.string(), z.array(z.string())) })),
