@@ -61,7 +61,21 @@ export const configSchema = z.object({
   /** Bulk imports (POST /api/{leads|contacts|accounts}/import) carry up to 10,000 rows. */
   IMPORT_BODY_LIMIT_BYTES: int(10 * 1024 * 1024),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  /** Outbound email: `console` writes emails to the log (development), `http` posts them to a Resend-style API. */
+  EMAIL_PROVIDER: z.enum(['console', 'http']).default('console'),
+  EMAIL_HTTP_URL: z.string().url().optional(),
+  EMAIL_HTTP_TOKEN: z.string().optional(),
+  EMAIL_FROM: z.string().optional(),
+  EMAIL_HTTP_TIMEOUT_MS: int(5000),
+  PASSWORD_RESET_TTL_SECONDS: int(60 * 60),
+  /** At most one security alert email per type per tenant within this many seconds. */
+  SECURITY_ALERT_INTERVAL_SECONDS: int(15 * 60),
 }).superRefine((env, ctx) => {
+  if (env.EMAIL_PROVIDER === 'http') {
+    for (const name of ['EMAIL_HTTP_URL', 'EMAIL_FROM'] as const) {
+      if (!env[name]) ctx.addIssue({ code: 'custom', path: [name], message: 'required when EMAIL_PROVIDER=http' });
+    }
+  }
   const upstash = [env.UPSTASH_REDIS_REST_URL, env.UPSTASH_REDIS_REST_TOKEN].filter(Boolean).length;
   if (upstash === 1) {
     ctx.addIssue({ code: 'custom', path: [env.UPSTASH_REDIS_REST_URL ? 'UPSTASH_REDIS_REST_TOKEN' : 'UPSTASH_REDIS_REST_URL'], message: 'set both UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN' });

@@ -9,7 +9,7 @@ import { roles } from './db/schema/index.ts';
 import { randomToken } from './lib/crypto.ts';
 import { readScalarBundle } from './lib/docs-bundle-node.ts';
 import { createLogger, type Logger } from './lib/logger.ts';
-import { consoleNotifier } from './lib/notifier.ts';
+import { notifierFromConfig } from './lib/notifier.ts';
 import { nativeHasher } from './lib/passwords-native.ts';
 import { memoryRateLimitStore, type RateLimitStore } from './lib/rate-limit.ts';
 import { upstashRateLimitStore } from './lib/rate-limit-upstash.ts';
@@ -86,7 +86,7 @@ export async function startServerApp(options: ServerOptions) {
     db,
     hasher: nativeHasher,
     rateLimits,
-    notifier: consoleNotifier(logger),
+    notifier: notifierFromConfig(config, logger),
     logger,
     peerIp: options.peerIp,
     docsBundle: readScalarBundle,

@@ -3,7 +3,7 @@ import { createApp, type App } from './app.ts';
 import { type Config, loadConfig } from './config.ts';
 import { createNeonDatabase } from './db/neon.ts';
 import { createLogger, type Logger } from './lib/logger.ts';
-import { consoleNotifier } from './lib/notifier.ts';
+import { notifierFromConfig } from './lib/notifier.ts';
 import { jsHasher } from './lib/passwords-js.ts';
 import { memoryRateLimitStore } from './lib/rate-limit.ts';
 import { upstashRateLimitStore } from './lib/rate-limit-upstash.ts';
@@ -45,7 +45,7 @@ function buildApp(env: WorkerEnv): App {
     db: createNeonDatabase({ url: vars.DATABASE_URL, httpEndpoint: vars.NEON_HTTP_ENDPOINT, wsProxy: vars.NEON_WS_PROXY }),
     hasher: jsHasher,
     rateLimits: rateLimitStore(config, logger),
-    notifier: consoleNotifier(logger),
+    notifier: notifierFromConfig(config, logger),
     logger,
     peerIp: (c) => c.req.header('CF-Connecting-IP'),
     docsBundle: docsBundleFromAssets(env.ASSETS),

@@ -5,6 +5,7 @@ import { rankOf } from '../../lib/access.ts';
 import { audit } from '../../lib/audit.ts';
 import type { AppEnv } from '../../lib/context.ts';
 import { sha256Hex } from '../../lib/crypto.ts';
+import { deliver, emails } from '../../lib/emails.ts';
 import { ApiError, notFound } from '../../lib/errors.ts';
 import { keysetPage, newestFirst } from '../../lib/pagination.ts';
 import { reserve } from '../../lib/plan-limits.ts';
@@ -87,7 +88,7 @@ export const update: Handler<'update'> = async (c) => {
 export const invite: Handler<'invite'> = async (c) => {
   const body = c.req.valid('json');
   const principal = c.get('principal');
-  const { config, notifier } = c.var.deps;
+  const { config } = c.var.deps;
   if (roleRank[body.role] > rankOf(principal)) throw forbidden('You cannot grant a role above your own');
   const tenantDb = c.get('tenantDb');
   const token = invitationToken.create(tenantDb.tenantId);
@@ -115,10 +116,10 @@ export const invite: Handler<'invite'> = async (c) => {
   });
 
   const acceptUrl = `${config.APP_URL ?? new URL(c.req.url).origin}/invitations/accept?token=${encodeURIComponent(token)}`;
-  await notifier.sendEmail({
+  // The invitation stands even if the email does not go out: the response carries acceptUrl to copy.
+  await deliver(c.var.deps, {
     to: invitation.email,
-    subject: `${principal.name} invited you to ${principal.tenant.name}`,
-    text: `You have been invited to ${principal.tenant.name} as ${invitation.role}.\nAccept: ${acceptUrl}\nThe link expires at ${invitation.expiresAt}.`,
+    ...emails.invitation({ inviterName: principal.name, tenantName: principal.tenant.name, role: invitation.role, acceptUrl, expiresAt: invitation.expiresAt }),
   });
   c.header('Location', `/api/users/${invitation.userId}`);
   return c.json({ data: { invitation, acceptUrl } }, 201);
