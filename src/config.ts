@@ -13,6 +13,8 @@ const int = (fallback: number) => z.coerce.number().int().positive().default(fal
 
 export const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  /** node-postgres (Node/Deno): Postgres cancels any statement running longer (503 to the client), so a runaway query cannot hold a connection. */
+  DATABASE_STATEMENT_TIMEOUT_MS: int(10_000),
   JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters'),
   JWT_ISSUER: z.string().default('crm-edge-api'),
   JWT_AUDIENCE: z.string().default('crm-edge-api'),

@@ -15,7 +15,7 @@ declare const Deno: {
  * map PORT/HOST onto `--port`/`--host`; see deno.json). Under `deno serve`
  * the listener belongs to Deno, so this file only exports the handler.
  */
-const { app, config, db, rateLimits } = await startServerApp({
+const { app, config, close } = await startServerApp({
   env: Deno.env.toObject(),
   peerIp: (c) => getConnInfo(c).remote.address,
 });
@@ -25,7 +25,7 @@ const { app, config, db, rateLimits } = await startServerApp({
 // Windows only delivers SIGINT to listeners.
 for (const signal of Deno.build.os === 'windows' ? (['SIGINT'] as const) : (['SIGINT', 'SIGTERM'] as const)) {
   Deno.addSignalListener(signal, () => {
-    Promise.all([db.close(), rateLimits.close?.()]).finally(() => Deno.exit(0));
+    close().finally(() => Deno.exit(0));
   });
 }
 

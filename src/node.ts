@@ -2,7 +2,7 @@ import { serve } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { banner, startServerApp } from './server.ts';
 
-const { app, config, db, rateLimits } = await startServerApp({
+const { app, config, close } = await startServerApp({
   env: process.env,
   peerIp: (c) => getConnInfo(c).remote.address,
 });
@@ -14,11 +14,12 @@ const server = serve({ fetch: app.fetch, port, hostname }, (info) => {
   console.log(banner(`http://${host}:${info.port}`, config));
 });
 
-// Stop accepting, let in-flight requests finish, close the pool, exit 0.
+// Stop accepting (idle keep-alive sockets are closed at once), let in-flight
+// requests finish, stop background loops, close the pools, exit 0.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     server.close(async () => {
-      await Promise.all([db.close(), rateLimits.close?.()]);
+      await close();
       process.exit(0);
     });
   });

@@ -49,7 +49,7 @@ async function openDatabase(config: Config, env: Record<string, string | undefin
   if (env.DATABASE_URL) {
     const { openPostgres, migratePostgres } = await import('./db/postgres.ts');
     if (config.NODE_ENV !== 'production') await migratePostgres(env.DATABASE_URL);
-    return openPostgres({ url: env.DATABASE_URL, max: Number(env.DATABASE_POOL_SIZE ?? 10) }).database;
+    return openPostgres({ url: env.DATABASE_URL, max: Number(env.DATABASE_POOL_SIZE ?? 10), statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS }).database;
   }
   if (config.NODE_ENV === 'production') throw new Error('Invalid configuration:\n  DATABASE_URL: missing (required in production)');
   const { openPglite } = await import('./db/pglite.ts');
@@ -91,7 +91,13 @@ export async function startServerApp(options: ServerOptions) {
     peerIp: options.peerIp,
     docsBundle: readScalarBundle,
   });
-  return { app, config, db, logger, seeded, rateLimits };
+  /** Background loops started here push their stop function; close() awaits them before closing the pools they use. */
+  const stops: Array<() => Promise<void>> = [];
+  const close = async () => {
+    await Promise.all(stops.map((stop) => stop()));
+    await Promise.all([db.close(), rateLimits.close?.()]);
+  };
+  return { app, config, db, logger, seeded, rateLimits, close };
 }
 
 /** What `npm run dev` prints: where to go and how to log in. */
