@@ -29,6 +29,7 @@ import platform from './routes/platform/platform.index.ts';
 import securityEvents from './routes/security-events/security-events.index.ts';
 import stripeWebhook from './routes/stripe-webhook/stripe-webhook.index.ts';
 import users from './routes/users/users.index.ts';
+import webhooks from './routes/webhooks/webhooks.index.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 const BULK_IMPORT = /^\/api\/(leads|contacts|accounts)\/import$/;
@@ -101,6 +102,7 @@ export function createApp(deps: AppDeps) {
     .route('/api/billing', billing)
     // Before any router mounted at /api/webhooks: Stripe's endpoint has no tenant credential.
     .route('/api/webhooks/stripe', stripeWebhook)
+    .route('/api/webhooks', webhooks)
     .route('/api/platform', platform);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {

@@ -59,10 +59,20 @@ export const configSchema = z.object({
   UPSTASH_REDIS_REST_TOKEN: z.string().optional(),
   /** Longest a rate-limit store may take to answer before the request goes on without it (or login answers 503). */
   RATE_LIMIT_STORE_TIMEOUT_MS: int(500),
+  /** How long a verified credential's user/key/tenant rows are reused (src/lib/principal-cache.ts); 0 = read them every request. At most the spec's 60 s freshness bound. */
+  PRINCIPAL_CACHE_TTL_MS: z.coerce.number().int().min(0).max(60_000, 'PRINCIPAL_CACHE_TTL_MS must be at most 60000 (the 60 s freshness bound)').default(30_000),
   BODY_LIMIT_BYTES: int(1024 * 1024),
   /** Bulk imports (POST /api/{leads|contacts|accounts}/import) carry up to 10,000 rows. */
   IMPORT_BODY_LIMIT_BYTES: int(10 * 1024 * 1024),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  /** Encrypts webhook endpoint secrets at rest (AES-GCM, HKDF-derived); unset: derived from JWT_SECRET, so rotating that key needs every endpoint's secret rotated. */
+  WEBHOOK_SECRET_KEY: z.string().min(32, 'WEBHOOK_SECRET_KEY must be at least 32 characters').optional(),
+  /** How long one webhook delivery attempt may take before it counts as failed. */
+  WEBHOOK_TIMEOUT_MS: int(10_000),
+  /** Node/Deno: how often the in-process delivery loop looks for due deliveries. */
+  WEBHOOK_POLL_MS: int(1000),
+  /** Node/Deno: `off` keeps this process from delivering webhooks (run `npm run jobs:webhooks` elsewhere instead). */
+  WEBHOOK_WORKER: z.enum(['on', 'off']).default('on'),
   /** Outbound email: `console` writes emails to the log (development), `http` posts them to a Resend-style API. */
   EMAIL_PROVIDER: z.enum(['console', 'http']).default('console'),
   EMAIL_HTTP_URL: z.string().url().optional(),

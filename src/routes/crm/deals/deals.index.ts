@@ -25,6 +25,11 @@ const router = crmResource({
   customFields: 'deals',
   embedActivities: 'deal',
   prepare: ({ s, input, existing }) => prepareDeal({ s, input, existing: existing as typeof deals.$inferSelect | null }),
+  updateEvents: (before, after) => [
+    ...(before.stageId !== after.stageId ? (['deal.stage_changed'] as const) : []),
+    ...(before.status !== after.status && after.status === 'won' ? (['deal.won'] as const) : []),
+    ...(before.status !== after.status && after.status === 'lost' ? (['deal.lost'] as const) : []),
+  ],
 });
 
 export default router;

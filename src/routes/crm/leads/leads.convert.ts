@@ -7,6 +7,7 @@ import { allows, ownRecordsOnly } from '../../../lib/access.ts';
 import { audit } from '../../../lib/audit.ts';
 import type { AppEnv } from '../../../lib/context.ts';
 import { ApiError, notFound } from '../../../lib/errors.ts';
+import { emitEvent } from '../../../lib/events.ts';
 import { dataEnvelope, errorResponses, jsonBody, jsonContent, uuidParam } from '../../../lib/openapi.ts';
 import { reserve } from '../../../lib/plan-limits.ts';
 import { authorize } from '../../../middleware/authorize.ts';
@@ -91,6 +92,7 @@ async function contactFor(c: Context<AppEnv>, s: Scoped, lead: LeadRow, match: C
     const [created] = await s.insert(contacts, { firstName, lastName, email, phone, title, notes, ownerId, accountId }).returning();
     if (!created) throw new Error('contact insert returned nothing');
     await audit(c, s, { action: 'contact.created', resourceType: 'contact', resourceId: created.id, changes: { after: toApi(created) } });
+    await emitEvent(s, 'contact.created', toApi(created));
     return created;
   }
   // Only if the caller may change that contact (own-only roles: their own contacts).
@@ -102,6 +104,7 @@ async function contactFor(c: Context<AppEnv>, s: Scoped, lead: LeadRow, match: C
     .returning();
   if (!updated) throw new ApiError('conflict', 'The matching contact changed during the conversion; retry');
   await audit(c, s, { action: 'contact.updated', resourceType: 'contact', resourceId: match.id, changes: diff(match, updated) });
+  await emitEvent(s, 'contact.updated', toApi(updated));
   return updated;
 }
 
@@ -122,6 +125,7 @@ async function accountFor(c: Context<AppEnv>, s: Scoped, input: NonNullable<Conv
   const [created] = await s.insert(accounts, { ...input, ownerId }).returning();
   if (!created) throw new Error('account insert returned nothing');
   await audit(c, s, { action: 'account.created', resourceType: 'account', resourceId: created.id, changes: { after: toApi(created) } });
+  await emitEvent(s, 'account.created', toApi(created));
   return created;
 }
 
@@ -162,6 +166,7 @@ export const convertLead: RouteHandler<typeof convertRoute, AppEnv> = async (c) 
       [deal] = await s.insert(deals, values as typeof deals.$inferInsert).returning();
       if (!deal) throw new Error('deal insert returned nothing');
       await audit(c, s, { action: 'deal.created', resourceType: 'deal', resourceId: deal.id, changes: { after: toApi(deal) } });
+      await emitEvent(s, 'deal.created', toApi(deal));
     }
 
     const [converted] = await s.update(leads, { convertedContactId: contact.id }, eq(leads.id, id)).returning();
@@ -172,12 +177,14 @@ export const convertLead: RouteHandler<typeof convertRoute, AppEnv> = async (c) 
       resourceId: id,
       changes: { ...diff(lead, converted), links: { contactId: contact.id, accountId: account?.id ?? null, dealId: deal?.id ?? null } },
     });
-    return {
+    const outcome = {
       lead: toApi(converted),
       contact: toApi(contact),
       ...(account && { account: toApi(account) }),
       ...(deal && { deal: toApi(deal) }),
     };
+    await emitEvent(s, 'lead.converted', outcome);
+    return outcome;
   });
   c.header('Location', `/api/contacts/${(result.contact as { id: string }).id}`);
   return c.json({ data: result } as never, 201);

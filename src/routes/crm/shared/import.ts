@@ -8,6 +8,7 @@ import { ownRecordsOnly } from '../../../lib/access.ts';
 import { audit } from '../../../lib/audit.ts';
 import type { AppEnv, Principal } from '../../../lib/context.ts';
 import { ApiError } from '../../../lib/errors.ts';
+import { emitEvent, type EventType } from '../../../lib/events.ts';
 import { dataEnvelope, errorResponses, jsonContent } from '../../../lib/openapi.ts';
 import { fitToLimit } from '../../../lib/plan-limits.ts';
 import { hasFeature, limitOfResource } from '../../../lib/plans.ts';
@@ -248,6 +249,8 @@ export function registerImport<T extends CrmTable>(router: OpenAPIHono<AppEnv>, 
       }
       const summary = { created, updated, failed };
       await audit(c, s, { action: `${action}.imported`, resourceType: action, changes: { ...summary, rows: inputs.length, partial, format: csv ? 'csv' : 'json' } });
+      // One summary event per import, not one per row: a 10,000-row import would otherwise flood every endpoint.
+      if (created || updated) await emitEvent(s, `${action}.imported` as EventType, { ...summary, rows: inputs.length });
       return { ...summary, errors };
     });
     return c.json({ data: result }, 200);

@@ -9,6 +9,7 @@ import { ownRecordsOnly } from '../../../lib/access.ts';
 import { audit } from '../../../lib/audit.ts';
 import type { AppEnv, Principal } from '../../../lib/context.ts';
 import { ApiError, notFound } from '../../../lib/errors.ts';
+import { emitEvent, type EventType } from '../../../lib/events.ts';
 import { createRouter, dataEnvelope, errorResponses, jsonBody, jsonContent, uuidParam } from '../../../lib/openapi.ts';
 import { paginationSchema } from '../../../lib/pagination.ts';
 import { reserve } from '../../../lib/plan-limits.ts';
@@ -56,6 +57,8 @@ export interface CrmResourceConfig<T extends CrmTable> {
    * columns to write.
    */
   prepare?: (ctx: { s: Scoped; c: Context<AppEnv>; input: Input; existing: Row | null }) => Promise<Input>;
+  /** Webhook events an update raises besides `<resource>.updated` (deals: stage_changed, won, lost). */
+  updateEvents?: (before: Row, after: Row) => EventType[];
 }
 
 const ownerField = (input: Input) => input.ownerId as string | null | undefined;
@@ -218,6 +221,7 @@ export function crmResource<T extends CrmTable>(config: CrmResourceConfig<T>): O
       const [row] = (await s.insert(table, values as never).returning()) as Row[];
       if (!row) throw new Error(`${resource} insert returned nothing`);
       await audit(c, s, { action: `${action}.created`, resourceType: action, resourceId: row.id, changes: { after: show(row) } });
+      await emitEvent(s, `${action}.created` as EventType, show(row));
       return row;
     });
     c.header('Location', `/api/${resource}/${created.id}`);
@@ -240,6 +244,7 @@ export function crmResource<T extends CrmTable>(config: CrmResourceConfig<T>): O
         .returning()) as Row[];
       if (!row) throw stale();
       await audit(c, s, { action: `${action}.updated`, resourceType: action, resourceId: id, changes: diff(existing, row, show) });
+      for (const type of [`${action}.updated` as EventType, ...(config.updateEvents?.(existing, row) ?? [])]) await emitEvent(s, type, show(row));
       return row;
     });
     c.header('ETag', etagOf(updated));
@@ -268,6 +273,7 @@ export function crmResource<T extends CrmTable>(config: CrmResourceConfig<T>): O
         resourceId: id,
         changes: { before: show(existing), activitiesDeleted: related.length },
       });
+      await emitEvent(s, `${action}.deleted` as EventType, show(existing));
     });
     return c.body(null, 204);
   }) as never);
