@@ -28,6 +28,7 @@ import health from './routes/health/health.index.ts';
 import platform from './routes/platform/platform.index.ts';
 import securityEvents from './routes/security-events/security-events.index.ts';
 import stripeWebhook from './routes/stripe-webhook/stripe-webhook.index.ts';
+import tenant from './routes/tenant/tenant.index.ts';
 import users from './routes/users/users.index.ts';
 import webhooks from './routes/webhooks/webhooks.index.ts';
 
@@ -100,6 +101,7 @@ export function createApp(deps: AppDeps) {
     .route('/api/activities', activities)
     .route('/api/custom-fields', customFields)
     .route('/api/billing', billing)
+    .route('/api/tenant', tenant)
     // Before any router mounted at /api/webhooks: Stripe's endpoint has no tenant credential.
     .route('/api/webhooks/stripe', stripeWebhook)
     .route('/api/webhooks', webhooks)

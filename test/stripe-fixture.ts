@@ -7,7 +7,7 @@ import { afterAll } from 'vitest';
  * A local stand-in for api.stripe.com: the app's real Stripe SDK is pointed
  * here (STRIPE_API_HOST/PORT/PROTOCOL) and every request it sends is recorded
  * with its decoded form parameters, so tests assert what Stripe would receive.
- * Answers the three calls billing makes with objects shaped like Stripe's.
+ * Answers the calls billing and tenant deletion make with objects shaped like Stripe's.
  */
 export interface RecordedRequest {
   method: string;
@@ -72,6 +72,10 @@ export async function startStripeFixture(): Promise<StripeFixture> {
     }
     if (req.method === 'POST' && path === '/v1/billing_portal/sessions') {
       return send(200, { id: `bps_fixture${id}`, object: 'billing_portal.session', customer: params.customer, url: `https://billing.stripe.test/p/session/${id}` });
+    }
+    const subscription = /^\/v1\/subscriptions\/([^/]+)$/.exec(path);
+    if (req.method === 'DELETE' && subscription) {
+      return send(200, { id: subscription[1], object: 'subscription', status: 'canceled', customer: null, metadata: {} });
     }
     send(404, { error: { type: 'invalid_request_error', message: `fixture has no ${req.method} ${path}` } });
   });

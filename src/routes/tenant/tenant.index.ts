@@ -1,0 +1,10 @@
+import { createRouter } from '../../lib/openapi.ts';
+import { authenticate } from '../../middleware/authenticate.ts';
+import * as handlers from './tenant.handlers.ts';
+import * as routes from './tenant.routes.ts';
+
+const router = createRouter();
+router.use('*', authenticate);
+router.openapi(routes.exportTenant, handlers.exportTenant).openapi(routes.deleteTenant, handlers.deleteTenant);
+
+export default router;
