@@ -9,6 +9,7 @@ import { API_KEY_PREFIX, apiKeySecret } from '../lib/api-key-secret.ts';
 import type { ApiKeyPrincipal, AppEnv, UserPrincipal } from '../lib/context.ts';
 import { ApiError } from '../lib/errors.ts';
 import { hasFeature } from '../lib/plans.ts';
+import { sendSecurityAlert } from '../lib/security-alerts.ts';
 import { recordSecurityEvent } from '../lib/security-events.ts';
 import { principalRateLimit } from './rate-limit.ts';
 
@@ -44,6 +45,11 @@ async function assertTenantMatch(c: Context<AppEnv>, credentialTenantId: string,
     ip: c.get('clientIp'),
     userAgent: c.req.header('user-agent') ?? null,
     details: { source: hint.source, method: c.req.method, path: c.req.path, ...(actor.apiKeyId ? { apiKeyId: actor.apiKeyId } : {}) },
+  });
+  // Neither tenant's email names the other: the requested one may not exist, or not be the caller's to know of.
+  await sendSecurityAlert(c.var.deps, [credentialTenantId, ...(hint.tenant ? [hint.tenant.id] : [])], {
+    type: 'tenant_mismatch',
+    detail: `${c.req.method} ${c.req.path} from ${c.get('clientIp')}`,
   });
   throw new ApiError('tenant_mismatch', 'The requested tenant does not match your credentials');
 }

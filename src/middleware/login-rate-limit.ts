@@ -1,7 +1,11 @@
+import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
+import { findTenant } from '../db/tenants.ts';
 import type { AppEnv } from '../lib/context.ts';
 import { ApiError } from '../lib/errors.ts';
 import { mergeRateLimitHeaders, type RateLimitResult, rateLimitHeaders } from '../lib/rate-limit.ts';
+import { sendSecurityAlert } from '../lib/security-alerts.ts';
+import { recordSecurityEvent } from '../lib/security-events.ts';
 import { keepAlive } from './rate-limit.ts';
 
 const unavailable = () => new ApiError('service_unavailable', 'Login is temporarily unavailable; retry shortly');
@@ -42,10 +46,12 @@ export const loginRateLimit = createMiddleware<AppEnv>(async (c, next) => {
   await next();
   // The state after this attempt, for the response's RateLimit headers.
   let after = results;
+  let tripped = false;
   try {
     if (c.res.status === 401) {
       after = await Promise.all(keys.map((k) => rateLimits.hit(k.key, k.limit, window)));
       for (const r of after) keepAlive(c, r.pending);
+      tripped = (results[0]?.remaining ?? 0) > 0 && after[0]?.remaining === 0;
     } else if (c.res.ok && keys[0]) {
       await rateLimits.reset(keys[0].key, window);
       after = results.map((r, i) => (i === 0 ? { ...r, remaining: r.limit } : r));
@@ -53,6 +59,31 @@ export const loginRateLimit = createMiddleware<AppEnv>(async (c, next) => {
   } catch {
     c.var.deps.logger.warn('login rate limit store unavailable after login', { requestId: c.get('requestId') });
   }
+  if (tripped) {
+    await lockedOut(c, email, typeof body.tenant === 'string' ? body.tenant : undefined).catch((err) =>
+      c.var.deps.logger.error('login lockout not recorded', { requestId: c.get('requestId'), error: String((err as Error).message ?? err) }),
+    );
+  }
   const headers = mergeRateLimitHeaders(after.map((r, i) => rateLimitHeaders((keys[i] as (typeof keys)[number]).policy, window, r)));
   for (const [name, value] of Object.entries(headers)) c.header(name, value, { append: true });
 });
+
+/**
+ * This failure locked the account's logins: record it for the tenant's
+ * security events and alert its admins (debounced, src/lib/security-alerts.ts).
+ * Whether the email belongs to a user is not checked: the alert says an
+ * address was attacked, and the response never differs either way.
+ */
+async function lockedOut(c: Context<AppEnv>, email: string, bodyTenant: string | undefined) {
+  const { deps } = c.var;
+  const tenantId = c.get('tenantHint')?.tenant?.id ?? (bodyTenant ? (await findTenant(deps.db, bodyTenant))?.id : undefined);
+  if (!tenantId) return;
+  await recordSecurityEvent(deps.db, [tenantId], {
+    type: 'login_rate_limited',
+    requestId: c.get('requestId'),
+    ip: c.get('clientIp'),
+    userAgent: c.req.header('user-agent') ?? null,
+    details: { email },
+  });
+  await sendSecurityAlert(deps, [tenantId], { type: 'failed_logins', detail: `${email} (last attempt from ${c.get('clientIp')})` });
+}
