@@ -31,7 +31,6 @@ import stripeWebhook from './routes/stripe-webhook/stripe-webhook.index.ts';
 import tenant from './routes/tenant/tenant.index.ts';
 import users from './routes/users/users.index.ts';
 import webhooks from './routes/webhooks/webhooks.index.ts';
-import webhooks from './routes/webhooks/webhooks.index.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 const BULK_IMPORT = /^\/api\/(leads|contacts|accounts)\/import$/;
@@ -105,7 +104,6 @@ export function createApp(deps: AppDeps) {
     .route('/api/tenant', tenant)
     // Before any router mounted at /api/webhooks: Stripe's endpoint has no tenant credential.
     .route('/api/webhooks/stripe', stripeWebhook)
-    .route('/api/webhooks', webhooks)
     .route('/api/webhooks', webhooks)
     .route('/api/platform', platform);
 

@@ -73,14 +73,6 @@ export const configSchema = z.object({
   WEBHOOK_POLL_MS: int(1000),
   /** Node/Deno: `off` keeps this process from delivering webhooks (run `npm run jobs:webhooks` elsewhere instead). */
   WEBHOOK_WORKER: z.enum(['on', 'off']).default('on'),
-  /** Encrypts webhook endpoint secrets at rest (AES-GCM, HKDF-derived); unset: derived from JWT_SECRET, so rotating that key needs every endpoint's secret rotated. */
-  WEBHOOK_SECRET_KEY: z.string().min(32, 'WEBHOOK_SECRET_KEY must be at least 32 characters').optional(),
-  /** How long one webhook delivery attempt may take before it counts as failed. */
-  WEBHOOK_TIMEOUT_MS: int(10_000),
-  /** Node/Deno: how often the in-process delivery loop looks for due deliveries. */
-  WEBHOOK_POLL_MS: int(1000),
-  /** Node/Deno: `off` keeps this process from delivering webhooks (run `npm run jobs:webhooks` elsewhere instead). */
-  WEBHOOK_WORKER: z.enum(['on', 'off']).default('on'),
   /** Outbound email: `console` writes emails to the log (development), `http` posts them to a Resend-style API. */
   EMAIL_PROVIDER: z.enum(['console', 'http']).default('console'),
   EMAIL_HTTP_URL: z.string().url().optional(),

@@ -10,7 +10,6 @@ import type { Notifier } from './notifier.ts';
 import type { PasswordHasher } from './passwords.ts';
 import type { RateLimitStore } from './rate-limit.ts';
 import type { ResolveHost } from './ssrf.ts';
-import type { ResolveHost } from './ssrf.ts';
 import type { TokenService } from './tokens.ts';
 
 /** What a runtime entry wires into the app: platform bindings, nothing else. */
@@ -23,8 +22,6 @@ export interface AppDeps {
   logger: Logger;
   /** The peer address as the platform sees it (socket on Node/Deno, CF-Connecting-IP on Workers). */
   peerIp: (c: Context) => string | undefined;
-  /** DNS lookup for the webhook SSRF check (Node/Deno); unset on Workers, whose fetch cannot reach private ranges. */
-  resolveHost?: ResolveHost;
   /** DNS lookup for the webhook SSRF check (Node/Deno); unset on Workers, whose fetch cannot reach private ranges. */
   resolveHost?: ResolveHost;
   /** Scalar's browser bundle for /docs (Node/Deno: node_modules; Workers: static assets). Unset: /docs loads it from the public CDN. */
