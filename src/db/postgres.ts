@@ -24,6 +24,9 @@ export function openPostgres(options: PostgresOptions): { database: Database; po
   });
   // A dropped idle connection must not crash the process; the next checkout reconnects.
   pool.on('error', () => {});
+  // So does a checked-out one (it emits 'error' with nobody listening, which would end the process):
+  // its pending or next query fails instead, the request gets 503, and the client is discarded on release.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = drizzle({ client: pool, schema, logger: options.logger }) as unknown as Queryable;
   return { database: transactionalDatabase(db, () => pool.end()), pool };
 }

@@ -12,6 +12,8 @@ describe('classifyDbError', () => {
     [{ code: 'ECONNREFUSED' }, 'unavailable'],
     [{ code: '08006' }, 'unavailable'],
     [{ message: 'Connection terminated unexpectedly' }, 'unavailable'],
+    // node-postgres, on a client whose connection dropped while it was checked out.
+    [{ message: 'Client has encountered a connection error and is not queryable' }, 'unavailable'],
     [{ code: '22P02' }, null],
   ])('%j → %s, also when wrapped', (err, expected) => {
     expect(classifyDbError(Object.assign(new Error('x'), err))).toBe(expected);
