@@ -5,3 +5,4 @@ export * from './crm.ts';
 export * from './billing.ts';
 export * from './api-keys.ts';
 export * from './webhooks.ts';
+export * from './password-resets.ts';
