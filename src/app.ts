@@ -14,6 +14,7 @@ import { requestLog } from './middleware/request-log.ts';
 import { sanitizeInput } from './middleware/sanitize.ts';
 import { resolveTenant } from './middleware/tenant.ts';
 import apiKeys from './routes/api-keys/api-keys.index.ts';
+import auditLogs from './routes/audit-logs/audit-logs.index.ts';
 import auth from './routes/auth/auth.index.ts';
 import billing from './routes/billing/billing.index.ts';
 import accounts from './routes/crm/accounts/accounts.index.ts';
@@ -92,6 +93,7 @@ export function createApp(deps: AppDeps) {
     .route('/api/auth', auth)
     .route('/api/users', users)
     .route('/api/security-events', securityEvents)
+    .route('/api/audit-logs', auditLogs)
     .route('/api/api-keys', apiKeys)
     .route('/api/leads', leads)
     .route('/api/contacts', contacts)

@@ -1,0 +1,91 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { errorResponses, jsonContent } from '../../lib/openapi.ts';
+import { paginationQuery, paginationSchema } from '../../lib/pagination.ts';
+import { authorize } from '../../middleware/authorize.ts';
+
+const tags = ['Audit'];
+const security = [{ bearerAuth: [] }];
+export const actorTypes = ['user', 'api_key', 'platform', 'system'] as const;
+
+const isoDateTime = z.iso.datetime({ offset: true }).or(z.iso.date());
+
+export const auditLogSchema = z
+  .object({
+    id: z.uuid(),
+    seq: z.number().int().openapi({ description: "Position in the tenant's hash chain (1, 2, 3, ...)" }),
+    actorType: z.enum(actorTypes),
+    actorId: z.uuid().nullable(),
+    action: z.string().openapi({ example: 'lead.created' }),
+    resourceType: z.string(),
+    resourceId: z.string().nullable(),
+    changes: z.record(z.string(), z.unknown()).nullable().openapi({ description: 'Before/after diff; secrets redacted' }),
+    requestId: z.string().nullable(),
+    ip: z.string().nullable(),
+    userAgent: z.string().nullable(),
+    createdAt: z.string().datetime(),
+    contentHash: z.string().openapi({ description: "sha256 of the row's canonical content when written" }),
+    prevHash: z.string().openapi({ description: 'hash of the previous row in the chain' }),
+    hash: z.string().openapi({ description: 'sha256(prevHash || contentHash)' }),
+  })
+  .openapi('AuditLog');
+
+export const listQuery = paginationQuery
+  .extend({
+    actorId: z.uuid().optional(),
+    actorType: z.enum(actorTypes).optional(),
+    action: z.string().min(1).max(100).optional().openapi({ example: 'lead.updated' }),
+    resourceType: z.string().min(1).max(100).optional(),
+    resourceId: z.string().min(1).max(200).optional(),
+    from: isoDateTime.optional().openapi({ description: 'Created at or after (a date means its start, UTC)' }),
+    to: isoDateTime.optional().openapi({ description: 'Created at or before (a date means its whole day, UTC)' }),
+    format: z.enum(['json', 'csv']).optional().openapi({ description: '`csv` (or `Accept: text/csv`) streams every matching row as CSV; no paging' }),
+  })
+  .strict();
+
+export const list = createRoute({
+  method: 'get',
+  path: '/',
+  tags,
+  security,
+  summary: 'List audit log rows (newest first), or export them as CSV',
+  description:
+    'Filters combine with AND. `format=csv` (or `Accept: text/csv`) streams the whole filtered log as RFC 4180 CSV and needs the `audit_logs` export permission; the export itself is audited (`audit_log.exported`).',
+  middleware: [authorize('audit_logs', 'read')] as const,
+  request: { query: listQuery },
+  responses: {
+    200: {
+      description: 'A page of audit rows, or CSV',
+      content: {
+        'application/json': { schema: z.object({ data: z.array(auditLogSchema), pagination: paginationSchema }) },
+        'text/csv': { schema: z.string() },
+      },
+    },
+    ...errorResponses(400, 401, 403),
+  },
+});
+
+export const verify = createRoute({
+  method: 'get',
+  path: '/verify',
+  tags,
+  security,
+  summary: "Verify the tenant's audit hash chain",
+  description:
+    'Recomputes every row\'s content hash and link in one query. `reason`: `content_mismatch` (a row was edited), `hash_mismatch` (its hash was forged), `chain_broken` (a row is missing or out of order before this one), `chain_start_mismatch` (the oldest rows were removed without a prune record), `chain_head_mismatch` (the newest rows were removed).',
+  middleware: [authorize('audit_logs', 'read')] as const,
+  responses: {
+    200: jsonContent(
+      z
+        .object({
+          valid: z.boolean(),
+          checked: z.number().int(),
+          firstBrokenSeq: z.number().int().optional(),
+          firstBrokenId: z.uuid().optional(),
+          reason: z.enum(['content_mismatch', 'hash_mismatch', 'chain_start_mismatch', 'chain_broken', 'chain_head_mismatch']).optional(),
+        })
+        .openapi('AuditChainVerification'),
+      'The verification result',
+    ),
+    ...errorResponses(401, 403),
+  },
+});
