@@ -21,6 +21,7 @@ export interface ServerProcess {
 }
 
 export const PLATFORM_KEY = 'fault-test-platform-key-that-is-long-enough';
+export const JWT_SECRET = 'fault-test-jwt-secret-that-is-long-enough-0123';
 
 export async function startServer(extra: Record<string, string>, bootTimeoutMs = 90_000): Promise<ServerProcess> {
   const started = Date.now();
@@ -34,7 +35,7 @@ export async function startServer(extra: Record<string, string>, bootTimeoutMs =
       PORT: String(port),
       HOST: '127.0.0.1',
       DATA_DIR: dataDir,
-      JWT_SECRET: 'fault-test-jwt-secret-that-is-long-enough-0123',
+      JWT_SECRET,
       PLATFORM_ADMIN_KEY: PLATFORM_KEY,
       ...extra,
     }),

@@ -1,0 +1,11 @@
+import { expect, it } from 'vitest';
+import { runLoad } from '../load/load.ts';
+
+/** A few seconds of `npm run test:load` (test/load/load.ts) on every run: same checks, smaller numbers. */
+it('load smoke: mixed reads and writes from every role of 3 tenants, no 5xx, no cross-tenant ids, no connection leak', async () => {
+  const report = await runLoad({ durationMs: 4_000, tenants: 3, concurrency: 6, rssWindowMs: 1_000 });
+  console.log(`[load smoke] ${report.requests} requests, ${report.requestsPerSecond}/s, statuses ${JSON.stringify(report.statuses)}`);
+  expect(report.violations).toEqual([]);
+  expect(report.requests).toBeGreaterThan(10);
+  expect(Object.keys(report.statuses).some((s) => s.startsWith('POST 201'))).toBe(true);
+}, 240_000);

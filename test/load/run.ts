@@ -1,0 +1,35 @@
+/**
+ * npm run test:load [-- --duration 60 --tenants 50 --concurrency 32]
+ * Needs the server Postgres (TEST_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres).
+ * Prints a summary and exits 1 on any violation (5xx, cross-tenant id, RSS growth, connection leak).
+ */
+import { parseArgs } from 'node:util';
+import { runLoad } from './load.ts';
+
+const { values } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '60' },
+    tenants: { type: 'string', default: '50' },
+    concurrency: { type: 'string', default: '32' },
+  },
+});
+
+const report = await runLoad({
+  durationMs: Number(values.duration) * 1000,
+  tenants: Number(values.tenants),
+  concurrency: Number(values.concurrency),
+  rssWindowMs: 10_000,
+  log: (line) => console.log(line),
+});
+
+console.log(JSON.stringify(report, null, 2));
+console.log(
+  `${report.requests} requests in ${(report.durationMs / 1000).toFixed(1)} s (${report.requestsPerSecond}/s, p50 ${report.latencyMs.p50} ms, p99 ${report.latencyMs.p99} ms), ` +
+    `${report.serverErrors} 5xx, ${report.crossTenantRows} cross-tenant ids, RSS ${report.rssMb.first} → ${report.rssMb.last} MB (${report.rssMb.growthPercent} %), ` +
+    `connections ${report.connections.before} before / ${report.connections.peak} peak / ${report.connections.after} after (pool ${report.connections.poolSize})`,
+);
+if (report.violations.length) {
+  console.error(`FAILED:\n  ${report.violations.join('\n  ')}`);
+  process.exit(1);
+}
+console.log('OK');
