@@ -7,6 +7,7 @@ import { API_KEY_PREFIX } from './lib/api-key-secret.ts';
 import type { AppDeps } from './lib/context.ts';
 import { ApiError } from './lib/errors.ts';
 import { createRouter } from './lib/openapi.ts';
+import { createPrincipalCache } from './lib/principal-cache.ts';
 import { TokenService } from './lib/tokens.ts';
 import { methodNotAllowedHandler, notFoundHandler, onError } from './middleware/errors.ts';
 import { ipRateLimit } from './middleware/rate-limit.ts';
@@ -41,6 +42,7 @@ export function createApp(deps: AppDeps) {
   const app = createRouter();
   const tokens = new TokenService(deps.config);
 
+  const principals = deps.principals ?? createPrincipalCache(deps.config.PRINCIPAL_CACHE_TTL_MS);
   app.onError(onError);
   app.notFound(notFoundHandler);
 
@@ -60,6 +62,7 @@ export function createApp(deps: AppDeps) {
     c.set('deps', deps);
     c.set('tokens', tokens);
     await next();
+    c.set('principals', principals);
   });
   app.use(requestLog);
   app.use(methodNotAllowed({ app, onMethodNotAllowed: methodNotAllowedHandler }));

@@ -11,6 +11,7 @@ import { type Role, roles } from '../src/db/schema/index.ts';
 import { createLogger } from '../src/lib/logger.ts';
 import type { EmailMessage, Notifier } from '../src/lib/notifier.ts';
 import { nativeHasher } from '../src/lib/passwords-native.ts';
+import { createPrincipalCache, type PrincipalCache } from '../src/lib/principal-cache.ts';
 import { memoryRateLimitStore, type RateLimitStore } from '../src/lib/rate-limit.ts';
 
 /**
@@ -34,7 +35,7 @@ export interface RawDb {
   query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
 }
 
-async function openTestDatabase(queryLog: QueryLog): Promise<{ database: Database; raw: RawDb; close: () => Promise<void> }> {
+async function openTestDatabase(queryLog: QueryLog, onRoundTrip: () => void): Promise<{ database: Database; raw: RawDb; close: () => Promise<void> }> {
   if (usingPostgres) {
     const { openPostgres } = await import('../src/db/postgres.ts');
     const adminUrl = process.env.TEST_DATABASE_URL as string;
@@ -45,7 +46,7 @@ async function openTestDatabase(queryLog: QueryLog): Promise<{ database: Databas
     await admin.query(`CREATE DATABASE ${name} TEMPLATE ${template}`);
     const url = new URL(adminUrl);
     url.pathname = `/${name}`;
-    const { database, pool } = openPostgres({ url: url.toString(), max: 10, logger: queryLog.logger });
+    const { database, pool } = openPostgres({ url: url.toString(), max: 10, logger: queryLog.logger, onRoundTrip });
     return {
       database,
       raw: { query: async (text, params) => (await pool.query(text, params as unknown[])).rows },
@@ -83,6 +84,14 @@ export interface Harness {
    * not counted). Run nothing else concurrently while measuring.
    */
   countQueries<T>(fn: () => Promise<T>): Promise<{ result: T; statements: string[]; params: unknown[][] }>;
+  /**
+   * Like countQueries, plus the network round trips they took (server
+   * Postgres: statements pipelined together count once; PGlite is in-process,
+   * so there roundTrips is 0). h.raw is not counted.
+   */
+  countRoundTrips<T>(fn: () => Promise<T>): Promise<{ result: T; roundTrips: number; statements: string[] }>;
+  /** The app's principal cache (src/lib/principal-cache.ts); h.raw clears it, as a change made on another instance would after its TTL. */
+  principals: PrincipalCache;
 }
 
 export interface RequestInit2 {
@@ -110,8 +119,26 @@ export interface HarnessOptions {
 
 export async function createHarness(envOverrides: Record<string, string> = {}, options: HarnessOptions = {}): Promise<Harness> {
   const queryLog = createQueryLog();
-  const { database, raw, close } = await openTestDatabase(queryLog);
+  let roundTrips = 0;
+  let rawQueries = 0;
+  const opened = await openTestDatabase(queryLog, () => {
+    if (rawQueries === 0) roundTrips++;
+  });
+  const { database, close } = opened;
   const config = loadConfig({ ...TEST_ENV, ...envOverrides });
+  const principals = createPrincipalCache(config.PRINCIPAL_CACHE_TTL_MS);
+  // Owner-level SQL changes rows behind the app's back: tests expect its effect on the next request.
+  const raw: RawDb = {
+    async query(text, params) {
+      rawQueries++;
+      try {
+        return await opened.raw.query(text, params);
+      } finally {
+        rawQueries--;
+        principals.clear();
+      }
+    },
+  };
   const logs: string[] = [];
   const emails: EmailMessage[] = [];
   const logger = createLogger(config.LOG_LEVEL, (line) => logs.push(line));
@@ -127,6 +154,7 @@ export async function createHarness(envOverrides: Record<string, string> = {}, o
     logger,
     // Tests stand in for the socket: the peer address is whatever the test says it is.
     peerIp: (c: Context) => c.req.header('x-test-peer') ?? '127.0.0.1',
+    principals,
   });
   afterAll(close);
 
@@ -172,6 +200,12 @@ export async function createHarness(envOverrides: Record<string, string> = {}, o
       return rows[0].id;
     },
     countQueries: (fn) => queryLog.capture(fn),
+    async countRoundTrips(fn) {
+      const before = roundTrips;
+      const { result, statements } = await queryLog.capture(fn);
+      return { result, roundTrips: roundTrips - before, statements };
+    },
+    principals,
   };
 }
 

@@ -8,6 +8,7 @@ import type { DocsBundleLoader } from '../routes/docs/docs.index.ts';
 import type { Logger } from './logger.ts';
 import type { Notifier } from './notifier.ts';
 import type { PasswordHasher } from './passwords.ts';
+import type { PrincipalCache } from './principal-cache.ts';
 import type { RateLimitStore } from './rate-limit.ts';
 import type { ResolveHost } from './ssrf.ts';
 import type { TokenService } from './tokens.ts';
@@ -26,6 +27,8 @@ export interface AppDeps {
   resolveHost?: ResolveHost;
   /** Scalar's browser bundle for /docs (Node/Deno: node_modules; Workers: static assets). Unset: /docs loads it from the public CDN. */
   docsBundle?: DocsBundleLoader;
+  /** Verified credentials reused per process/isolate (default: one per app, PRINCIPAL_CACHE_TTL_MS). */
+  principals?: PrincipalCache;
 }
 
 /**
@@ -79,5 +82,6 @@ export interface AppEnv {
     tenantHint: TenantHint | null;
     principal: Principal;
     tenantDb: TenantDb;
+    principals: PrincipalCache;
   };
 }

@@ -56,12 +56,17 @@ async function assertTenantMatch(c: Context<AppEnv>, credentialTenantId: string,
 
 /**
  * JWT: signature and expiry, tenant match, then role and status read from
- * the database on every request, so a demoted or deactivated user loses
- * access immediately, not after the token expires.
+ * the database (or the principal cache, at most PRINCIPAL_CACHE_TTL_MS old and
+ * dropped on any local change to the tenant's users), so a demoted or
+ * deactivated user loses access within the spec's 60 s, not when the token expires.
  */
 async function verifyUser(c: Context<AppEnv>, token: string): Promise<UserPrincipal> {
   const claims = await c.var.tokens.verifyAccess(token);
   await assertTenantMatch(c, claims.tenantId, { userId: claims.userId });
+  // Keyed by token version too: a token issued before a role/status change never matches a newer entry.
+  const cacheKey = `user:${claims.userId}:${claims.tokenVersion}`;
+  const cached = c.var.principals.get<UserPrincipal>(cacheKey);
+  if (cached && cached.tenant.id === claims.tenantId) return cached;
   const [rows] = await new TenantDb(c.var.deps.db, claims.tenantId).batch(
     (s) =>
       [
@@ -85,21 +90,63 @@ async function verifyUser(c: Context<AppEnv>, token: string): Promise<UserPrinci
   if (!user || user.status !== 'active' || user.tokenVersion !== claims.tokenVersion) {
     throw new ApiError('unauthorized', 'Access token is no longer valid');
   }
-  return { kind: 'user', userId: user.id, email: user.email, name: user.name, role: user.role, tenant: user.tenant, keyId: null, scopes: null, rateLimitPerMinute: null };
+  const principal: UserPrincipal = { kind: 'user', userId: user.id, email: user.email, name: user.name, role: user.role, tenant: user.tenant, keyId: null, scopes: null, rateLimitPerMinute: null };
+  c.var.principals.set(cacheKey, claims.tenantId, principal);
+  return principal;
 }
 
 /**
  * API key: the key names its tenant (src/lib/api-key-secret.ts), so its row
  * is found by hash inside that tenant's RLS scope, one unique-index probe.
- * Nothing is cached: every request reads the row, so revocation and expiry
- * take effect on the very next request. Then tenant match, after the key is
- * proven (an unverified key must not be able to write security events).
+ * The row is reused from the principal cache for at most
+ * PRINCIPAL_CACHE_TTL_MS: revocation, rotation and plan changes made through
+ * this instance drop it at once; made elsewhere they apply within that TTL.
+ * Expiry is checked on every request against the row. Then tenant match,
+ * after the key is proven (an unverified key must not be able to write
+ * security events).
  */
 async function verifyApiKey(c: Context<AppEnv>, key: string): Promise<ApiKeyPrincipal> {
   const tenantId = apiKeySecret.tenantOf(key);
   if (!tenantId) throw new ApiError('unauthorized', 'Invalid API key');
   const tokenHash = await apiKeySecret.hash(key);
   const tenantDb = new TenantDb(c.var.deps.db, tenantId);
+  const cacheKey = `key:${tokenHash}`;
+  const row = c.var.principals.get<ApiKeyRow>(cacheKey) ?? (await loadApiKey(tenantDb, tokenHash));
+  if (!row) throw new ApiError('unauthorized', 'Invalid API key');
+  c.var.principals.set(cacheKey, tenantId, row);
+  if (row.revokedAt) throw new ApiError('unauthorized', 'This API key has been revoked');
+  const now = Date.now();
+  if (row.expiresAt && row.expiresAt.getTime() <= now) throw new ApiError('unauthorized', 'This API key has expired');
+  await assertTenantMatch(c, tenantId, { apiKeyId: row.id });
+  // API keys are an Enterprise feature: a tenant that leaves the plan keeps its keys, unusable until it is back.
+  if (!hasFeature(row.tenant.plan, 'apiKeys')) {
+    throw new ApiError('plan_feature_unavailable', 'Your plan does not include API keys; upgrade to Enterprise');
+  }
+  if (!row.lastUsedAt || now - row.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
+    // Conditional, so concurrent requests (on any instance) write it once.
+    const stale = new Date(now - LAST_USED_RESOLUTION_MS);
+    await tenantDb.transaction((s) =>
+      s.update(apiKeys, { lastUsedAt: new Date(now) }, and(eq(apiKeys.id, row.id), or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, stale)))),
+    );
+    // The cached row too, or every request until the entry expires would write again.
+    row.lastUsedAt = new Date(now);
+  }
+  return {
+    kind: 'api_key',
+    keyId: row.id,
+    name: row.name,
+    scopes: row.scopes,
+    rateLimitPerMinute: row.rateLimitPerMinute,
+    tenant: row.tenant,
+    userId: null,
+    email: null,
+    role: null,
+  };
+}
+
+type ApiKeyRow = NonNullable<Awaited<ReturnType<typeof loadApiKey>>>;
+
+async function loadApiKey(tenantDb: TenantDb, tokenHash: string) {
   const [rows] = await tenantDb.batch(
     (s) =>
       [
@@ -120,34 +167,7 @@ async function verifyApiKey(c: Context<AppEnv>, key: string): Promise<ApiKeyPrin
           .limit(1),
       ] as const,
   );
-  const row = rows[0];
-  if (!row) throw new ApiError('unauthorized', 'Invalid API key');
-  if (row.revokedAt) throw new ApiError('unauthorized', 'This API key has been revoked');
-  const now = Date.now();
-  if (row.expiresAt && row.expiresAt.getTime() <= now) throw new ApiError('unauthorized', 'This API key has expired');
-  await assertTenantMatch(c, tenantId, { apiKeyId: row.id });
-  // API keys are an Enterprise feature: a tenant that leaves the plan keeps its keys, unusable until it is back.
-  if (!hasFeature(row.tenant.plan, 'apiKeys')) {
-    throw new ApiError('plan_feature_unavailable', 'Your plan does not include API keys; upgrade to Enterprise');
-  }
-  if (!row.lastUsedAt || now - row.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
-    // Conditional, so concurrent requests (on any instance) write it once.
-    const stale = new Date(now - LAST_USED_RESOLUTION_MS);
-    await tenantDb.transaction((s) =>
-      s.update(apiKeys, { lastUsedAt: new Date(now) }, and(eq(apiKeys.id, row.id), or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, stale)))),
-    );
-  }
-  return {
-    kind: 'api_key',
-    keyId: row.id,
-    name: row.name,
-    scopes: row.scopes,
-    rateLimitPerMinute: row.rateLimitPerMinute,
-    tenant: row.tenant,
-    userId: null,
-    email: null,
-    role: null,
-  };
+  return rows[0];
 }
 
 /**

@@ -99,6 +99,8 @@ export const rotate: Handler<'rotate'> = async (c) => {
     });
     return after;
   });
+  // The old secret must stop working here at once, not when its cache entry expires.
+  c.var.principals.invalidateTenant(tenantDb.tenantId);
   return c.json(withSecret(c, row, secret), 200);
 };
 
@@ -113,5 +115,6 @@ export const revoke: Handler<'revoke'> = async (c) => {
     await audit(c, s, { action: 'api_key.revoked', resourceType: 'api_key', resourceId: id, changes: { before: { revokedAt: null }, after: { revokedAt: now } } });
     return after;
   });
+  c.var.principals.invalidateTenant(c.get('tenantDb').tenantId);
   return c.json({ data: toApiKey(row) }, 200);
 };

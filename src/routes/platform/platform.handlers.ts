@@ -112,6 +112,8 @@ export const update: Handler<'update'> = async (c) => {
     for (const entry of entries) await audit(c, s, { ...entry, actorType: 'platform', resourceType: 'tenant', resourceId: t.id });
     return t.id;
   });
+  // Suspension and plan overrides reach this instance's cached credentials at once.
+  c.var.principals.invalidateTenant(id);
   const [row] = await select(db, eq(tenants.id, id));
   const [view] = await withUsage(db, [row!]);
   return c.json({ data: view! }, 200);

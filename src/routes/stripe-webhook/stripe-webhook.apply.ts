@@ -55,6 +55,8 @@ async function lockTenant(q: Queryable, where: SQL): Promise<BillingState | null
 async function apply(ctx: Ctx, tenant: BillingState, changes: Changes, action: string, details: Record<string, unknown> = {}) {
   const { c, q, event } = ctx;
   if (Object.keys(changes).length) await q.update(tenants).set({ ...changes, updatedAt: new Date() }).where(eq(tenants.id, tenant.id));
+  // Plan and subscription state are part of every cached credential of the tenant.
+  c.var.principals.invalidateTenant(tenant.id);
   const keys = Object.keys(changes).filter((k) => k !== 'billingStateAt') as (keyof Changes)[];
   await q.execute(scopeStatement(tenant.id));
   await audit(c, scopedQueries(q, tenant.id), {

@@ -82,6 +82,8 @@ export const update: Handler<'update'> = async (c) => {
     });
     return after;
   });
+  // Cached credentials of this tenant must not outlive a role or status change (src/lib/principal-cache.ts).
+  c.var.principals.invalidateTenant(c.get('tenantDb').tenantId);
   return c.json({ data: toUser(updated) }, 200);
 };
 
