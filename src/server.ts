@@ -7,7 +7,9 @@ import type { Database } from './db/client.ts';
 import { DEMO_CRM_SIZE, DEMO_PASSWORD, DEMO_TENANTS, demoEmail, seedDemo } from './db/seed.ts';
 import { roles } from './db/schema/index.ts';
 import { randomToken } from './lib/crypto.ts';
+import { startWebhookWorker } from './jobs/webhook-delivery.ts';
 import { readScalarBundle } from './lib/docs-bundle-node.ts';
+import { nodeResolveHost } from './lib/dns-node.ts';
 import { createLogger, type Logger } from './lib/logger.ts';
 import { notifierFromConfig } from './lib/notifier.ts';
 import { nativeHasher } from './lib/passwords-native.ts';
@@ -27,7 +29,7 @@ export interface ServerOptions {
 const DEV_SECRETS = ['JWT_SECRET', 'PLATFORM_ADMIN_KEY'] as const;
 
 /** In development, secrets that are not set are generated once and kept beside the embedded data. */
-function withDevSecrets(env: Record<string, string | undefined>, dataDir: string) {
+export function withDevSecrets(env: Record<string, string | undefined>, dataDir: string) {
   if ((env.NODE_ENV ?? 'development') === 'production') return env;
   const file = join(dataDir, 'secrets.json');
   const stored: Record<string, string> = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
@@ -81,18 +83,22 @@ export async function startServerApp(options: ServerOptions) {
   const db = await openDatabase(config, env, dataDir);
   const seeded = config.NODE_ENV === 'development' && (await seedDemo(db, nativeHasher, config.BCRYPT_COST, DEMO_CRM_SIZE));
   const rateLimits = await openRateLimitStore(config, logger);
+  const notifier = notifierFromConfig(config, logger);
   const app = createApp({
     config,
     db,
     hasher: nativeHasher,
     rateLimits,
-    notifier: notifierFromConfig(config, logger),
+    notifier,
     logger,
     peerIp: options.peerIp,
+    resolveHost: nodeResolveHost,
     docsBundle: readScalarBundle,
   });
   /** Background loops started here push their stop function; close() awaits them before closing the pools they use. */
   const stops: Array<() => Promise<void>> = [];
+  // The outbox is in the database, so deliveries survive restarts; WEBHOOK_WORKER=off leaves them to other instances or `npm run jobs:webhooks`.
+  if (config.WEBHOOK_WORKER === 'on') stops.push(startWebhookWorker({ db, config, notifier, logger, resolveHost: nodeResolveHost }).stop);
   const close = async () => {
     await Promise.all(stops.map((stop) => stop()));
     await Promise.all([db.close(), rateLimits.close?.()]);

@@ -2,6 +2,8 @@ import type { ExecutionContext } from 'hono';
 import { createApp, type App } from './app.ts';
 import { type Config, loadConfig } from './config.ts';
 import { createNeonDatabase } from './db/neon.ts';
+import { drainWebhooks } from './jobs/webhook-delivery.ts';
+import type { AppDeps } from './lib/context.ts';
 import { createLogger, type Logger } from './lib/logger.ts';
 import { notifierFromConfig } from './lib/notifier.ts';
 import { jsHasher } from './lib/passwords-js.ts';
@@ -19,6 +21,8 @@ export type WorkerEnv = Record<string, unknown>;
 // Building the app validates config and compiles routes: do it once per
 // isolate, keyed by the env object (workerd hands every request the same one).
 const apps = new WeakMap<object, App>();
+// The bindings the app was built with, for the cron jobs.
+const depsOf = new WeakMap<object, AppDeps>();
 
 /**
  * Upstash from the bindings (shared by every isolate and location); without
@@ -40,7 +44,7 @@ function buildApp(env: WorkerEnv): App {
   const config = loadConfig(vars);
   if (!vars.DATABASE_URL) throw new Error('Invalid configuration:\n  DATABASE_URL: missing (required on Workers)');
   const logger = createLogger(config.LOG_LEVEL);
-  return createApp({
+  const deps: AppDeps = {
     config,
     db: createNeonDatabase({ url: vars.DATABASE_URL, httpEndpoint: vars.NEON_HTTP_ENDPOINT, wsProxy: vars.NEON_WS_PROXY }),
     hasher: jsHasher,
@@ -49,8 +53,16 @@ function buildApp(env: WorkerEnv): App {
     logger,
     peerIp: (c) => c.req.header('CF-Connecting-IP'),
     docsBundle: docsBundleFromAssets(env.ASSETS),
-  });
+  };
+  depsOf.set(env, deps);
+  return createApp(deps);
 }
+
+/** Cron triggers (wrangler.toml [triggers]) by schedule; each job gets the app's bindings. */
+const cronJobs: Record<string, (deps: AppDeps) => Promise<unknown>> = {
+  // The webhook outbox, every minute. No DNS check here: fetch from Workers cannot reach private ranges.
+  '* * * * *': (deps) => drainWebhooks({ ...deps, maxRounds: 20 }),
+};
 
 /**
  * wrangler.toml's [assets] holds Scalar's bundle at /docs/scalar.js (copied by
@@ -86,5 +98,16 @@ export default {
       apps.set(env, app);
     }
     return app.fetch(request, env, ctx);
+  },
+
+  scheduled(controller: { cron: string }, env: WorkerEnv, ctx: ExecutionContext): void {
+    if (!depsOf.has(env)) apps.set(env, buildApp(env));
+    const deps = depsOf.get(env) as AppDeps;
+    const job = cronJobs[controller.cron];
+    if (!job) {
+      deps.logger.error('no job for this cron trigger', { cron: controller.cron });
+      return;
+    }
+    ctx.waitUntil(job(deps));
   },
 };
