@@ -28,6 +28,7 @@ import pipelines from './routes/crm/pipelines/pipelines.index.ts';
 import { docsRoutes } from './routes/docs/docs.index.ts';
 import health from './routes/health/health.index.ts';
 import platform from './routes/platform/platform.index.ts';
+import privacy from './routes/privacy/privacy.index.ts';
 import securityEvents from './routes/security-events/security-events.index.ts';
 import stripeWebhook from './routes/stripe-webhook/stripe-webhook.index.ts';
 import tenant from './routes/tenant/tenant.index.ts';
@@ -97,6 +98,7 @@ export function createApp(deps: AppDeps) {
     .route('/api/users', users)
     .route('/api/security-events', securityEvents)
     .route('/api/audit-logs', auditLogs)
+    .route('/api/privacy', privacy)
     .route('/api/api-keys', apiKeys)
     .route('/api/leads', leads)
     .route('/api/contacts', contacts)
