@@ -1,18 +1,21 @@
+import type { z } from '@hono/zod-openapi';
 import type { Hono } from 'hono';
 import { hc } from 'hono/client';
 import type { App } from './app.ts';
-import type { CrmSchema } from './client-crm.ts';
+import type { errorSchema } from './lib/openapi.ts';
 
-export type { ApiError, ListQuery } from './client-crm.ts';
+/** The one error body every failure carries (see the Error schema in /docs). */
+export type ApiError = z.output<typeof errorSchema>;
 
 /**
  * A typed HTTP client of this API (`import { createClient } from
  * 'crm-edge-api/client'`), built on hono/client: paths, methods, request
- * bodies and response shapes come from the app's own route definitions.
- * Type-only imports: nothing of the server is bundled into a client.
+ * bodies and response shapes come from the app's own route definitions
+ * (every router is a typed chain; see src/app.ts). Type-only imports:
+ * nothing of the server is bundled into a client.
  */
 type SchemaOf<T> = T extends Hono<infer _E, infer S, infer _B> ? S : never;
-export type ClientSchema = SchemaOf<App> & CrmSchema;
+export type ClientSchema = SchemaOf<App>;
 export type AppClient = ReturnType<typeof hc<Hono<{}, ClientSchema, '/'>>>;
 
 export interface ClientOptions {

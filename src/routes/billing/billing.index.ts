@@ -6,6 +6,5 @@ import * as routes from './billing.routes.ts';
 
 const router = createRouter();
 router.use('*', authenticate, idempotency);
-router.openapi(routes.get, handlers.get).openapi(routes.checkout, handlers.checkout).openapi(routes.portal, handlers.portal);
-
-export default router;
+// The chain's result carries the routes' types (for hono/client); the middleware above still applies.
+export default router.openapi(routes.get, handlers.get).openapi(routes.checkout, handlers.checkout).openapi(routes.portal, handlers.portal);

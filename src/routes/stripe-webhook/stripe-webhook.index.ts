@@ -3,7 +3,4 @@ import * as handlers from './stripe-webhook.handlers.ts';
 import * as routes from './stripe-webhook.routes.ts';
 
 /** No credential and no tenant context: Stripe's signature is the authentication, the stored customer link finds the tenant. */
-const router = createRouter();
-router.openapi(routes.receive, handlers.receive);
-
-export default router;
+export default createRouter().openapi(routes.receive, handlers.receive);

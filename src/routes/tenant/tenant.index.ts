@@ -5,6 +5,5 @@ import * as routes from './tenant.routes.ts';
 
 const router = createRouter();
 router.use('*', authenticate);
-router.openapi(routes.exportTenant, handlers.exportTenant).openapi(routes.deleteTenant, handlers.deleteTenant);
-
-export default router;
+// The chain's result carries the routes' types (for hono/client); the middleware above still applies.
+export default router.openapi(routes.exportTenant, handlers.exportTenant).openapi(routes.deleteTenant, handlers.deleteTenant);

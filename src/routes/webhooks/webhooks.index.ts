@@ -5,8 +5,8 @@ import * as routes from './webhooks.routes.ts';
 
 const router = createRouter();
 router.use('*', authenticate);
-// Fixed paths before /{id}, which would read "event-types" as an id.
-router
+// Fixed paths before /{id}, which would read "event-types" as an id. The chain's result carries the routes' types (for hono/client).
+export default router
   .openapi(routes.eventTypesList, handlers.eventTypesList)
   .openapi(routes.list, handlers.list)
   .openapi(routes.create, handlers.create)
@@ -17,5 +17,3 @@ router
   .openapi(routes.rotateSecret, handlers.rotateSecret)
   .openapi(routes.sendTest, handlers.sendTest)
   .openapi(routes.deliveries, handlers.deliveries);
-
-export default router;

@@ -4,7 +4,7 @@ import { type CrmResourceConfig, crmResource } from '../shared/resource.ts';
 import { assertUnique } from '../shared/unique.ts';
 import { accountSchema, createAccountSchema, updateAccountSchema } from './accounts.schemas.ts';
 
-const config: CrmResourceConfig<typeof accounts> = {
+const config = {
   resource: 'accounts',
   singular: 'Account',
   table: accounts,
@@ -25,6 +25,6 @@ const config: CrmResourceConfig<typeof accounts> = {
     await assertUnique(s, accounts, 'domain', accounts.domain, input.domain, existing);
     return { ...input };
   },
-};
+} satisfies CrmResourceConfig<typeof accounts>;
 
 export default withImportExport(crmResource(config), { crm: config, key: 'domain' });

@@ -5,7 +5,7 @@ import { type CrmResourceConfig, crmResource } from '../shared/resource.ts';
 import { assertUnique } from '../shared/unique.ts';
 import { contactSchema, createContactSchema, updateContactSchema } from './contacts.schemas.ts';
 
-const config: CrmResourceConfig<typeof contacts> = {
+const config = {
   resource: 'contacts',
   singular: 'Contact',
   table: contacts,
@@ -25,6 +25,6 @@ const config: CrmResourceConfig<typeof contacts> = {
     await assertUnique(s, contacts, 'email', contacts.email, input.email, existing);
     return { ...input };
   },
-};
+} satisfies CrmResourceConfig<typeof contacts>;
 
 export default withImportExport(crmResource(config), { crm: config, key: 'email', references: [['accountId', accounts]] });

@@ -4,7 +4,7 @@ import { type CrmResourceConfig, crmResource } from '../shared/resource.ts';
 import { convertLead, convertRoute, leadOwnOnlyRoles } from './leads.convert.ts';
 import { createLeadSchema, leadSchema, updateLeadSchema } from './leads.schemas.ts';
 
-const config: CrmResourceConfig<typeof leads> = {
+const config = {
   resource: 'leads',
   singular: 'Lead',
   table: leads,
@@ -20,9 +20,6 @@ const config: CrmResourceConfig<typeof leads> = {
   ownOnlyRoles: leadOwnOnlyRoles,
   customFields: 'leads',
   embedActivities: 'lead',
-};
+} satisfies CrmResourceConfig<typeof leads>;
 
-const router = crmResource(config);
-router.openapi(convertRoute, convertLead);
-
-export default withImportExport(router, { crm: config, key: 'email' });
+export default withImportExport(crmResource(config).openapi(convertRoute, convertLead), { crm: config, key: 'email' });

@@ -6,11 +6,10 @@ import * as routes from './pipelines.routes.ts';
 
 const router = createRouter();
 router.use('*', authenticate, idempotency);
-router
+// The chain's result carries the routes' types (for hono/client); the middleware above still applies.
+export default router
   .openapi(routes.list, handlers.list)
   .openapi(routes.create, handlers.create)
   .openapi(routes.get, handlers.get)
   .openapi(routes.update, handlers.update)
   .openapi(routes.remove, handlers.remove);
-
-export default router;

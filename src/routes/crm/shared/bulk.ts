@@ -1,5 +1,6 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
+import type { Schema } from 'hono';
 import type { TenantTable } from '../../../db/scoped.ts';
 import type { AppEnv } from '../../../lib/context.ts';
 import { createRouter } from '../../../lib/openapi.ts';
@@ -23,10 +24,9 @@ export interface BulkConfig<T extends CrmTable> {
  * registered first: the CRUD router's `/{id}` would otherwise take `/export`
  * (and answer 400, not a uuid).
  */
-export function withImportExport<T extends CrmTable>(crud: OpenAPIHono<AppEnv>, config: BulkConfig<T>): OpenAPIHono<AppEnv> {
-  const router = createRouter();
-  registerImport(router, config);
-  registerExport(router, config);
-  router.route('/', crud);
-  return router;
+export function withImportExport<T extends CrmTable, S extends Schema>(crud: OpenAPIHono<AppEnv, S>, config: BulkConfig<T>) {
+  return createRouter()
+    .route('/', registerImport(createRouter(), config))
+    .route('/', registerExport(createRouter(), config))
+    .route('/', crud);
 }

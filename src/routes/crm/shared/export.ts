@@ -47,7 +47,7 @@ export function registerExport<T extends CrmTable>(router: OpenAPIHono<AppEnv>, 
     },
   });
 
-  router.openapi(route, (async (c: Context<AppEnv>) => {
+  return router.openapi(route, (async (c: Context<AppEnv>) => {
     const paging = PAGING_PARAMS.filter((p) => c.req.query(p) !== undefined);
     if (paging.length) {
       throw new ApiError('validation_error', 'An export has no pages', paging.map((field) => ({ field, message: 'not accepted on export' })));

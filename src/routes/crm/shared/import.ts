@@ -194,7 +194,7 @@ export function registerImport<T extends CrmTable>(router: OpenAPIHono<AppEnv>, 
     return { created, updated: updates.size };
   }
 
-  router.openapi(route, (async (c: Context<AppEnv>) => {
+  return router.openapi(route, (async (c: Context<AppEnv>) => {
     const partial = c.req.query('partial') === 'true';
     const principal = c.get('principal');
     const csv = (c.req.header('content-type') ?? '').toLowerCase().startsWith('text/csv');

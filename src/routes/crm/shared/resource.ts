@@ -36,12 +36,16 @@ export type CrmTable = TenantTable & {
 type Row = Record<string, unknown> & { id: string; version: number; ownerId: string | null };
 type Input = Record<string, unknown>;
 
-export interface CrmResourceConfig<T extends CrmTable> {
+/**
+ * The config of a resource; the schemas' types are parameters of their own (C, U, R) so that
+ * they reach hono/client through the routes built from them.
+ */
+export interface CrmResourceConfig<T extends CrmTable, C extends z.ZodObject = z.ZodObject, U extends z.ZodObject = z.ZodObject, R extends z.ZodObject = z.ZodObject> {
   resource: 'leads' | 'contacts' | 'accounts' | 'deals' | 'activities';
   /** Singular name for docs, audit actions and schema names ("Lead"). */
   singular: string;
   table: T;
-  schemas: { create: z.ZodObject; update: z.ZodObject; record: z.ZodObject };
+  schemas: { create: C; update: U; record: R };
   filters: FilterSpec[];
   sortable: Record<string, AnyPgColumn>;
   /** Roles that may change or delete only records they own (SPEC section 5). */
@@ -74,32 +78,36 @@ function assertOwnership(principal: Principal, roles: Role[], row: Row | null, i
   }
 }
 
+const listSpecOf = <T extends CrmTable>(config: CrmResourceConfig<T>) => ({
+  filters: config.filters,
+  sortable: config.sortable,
+  id: config.table.id,
+  search: config.table.search,
+  customFields: config.customFields !== undefined,
+});
+
 /**
- * Builds the five CRUD routes of a CRM resource (list, create, get, update,
- * delete) with one implementation of filtering, keyset pagination, ownership,
- * references, custom fields, ETag/If-Match, idempotency and audit. Resource
- * specifics come in through the config; extra routes go on the returned router.
+ * The five CRUD routes of a CRM resource. A function of the resource's
+ * schemas, so each resource's router type (CrudRouter) is computed where they
+ * are concrete: hono/client then knows every field of every resource.
  */
-export function crmResource<T extends CrmTable>(config: CrmResourceConfig<T>): OpenAPIHono<AppEnv> {
-  const { table, resource, singular } = config;
+export function crmRoutes<T extends CrmTable, C extends z.ZodObject, U extends z.ZodObject, R extends z.ZodObject>(config: CrmResourceConfig<T, C, U, R>) {
+  const { resource, singular } = config;
   const tags = [resource[0]?.toUpperCase() + resource.slice(1)];
-  const security = [{ bearerAuth: [] }];
   const record = config.schemas.record;
+  const recentActivities = z.array(z.record(z.string(), z.unknown()));
+  // extend() on a type parameter would lose the record's fields: the cast names the result's type.
   const detail = config.embedActivities
-    ? record.extend({ recentActivities: z.array(z.record(z.string(), z.unknown())) })
+    ? (record.extend({ recentActivities }) as unknown as z.ZodObject<R['shape'] & { recentActivities: typeof recentActivities }>)
     : record;
-  const listSpec = { filters: config.filters, sortable: config.sortable, id: table.id, search: table.search, customFields: config.customFields !== undefined };
-  const show = config.serialize ?? toApi;
+  const listSpec = listSpecOf(config);
   const action = singular.toLowerCase();
   const aAction = `${/^[aeiou]/.test(action) ? 'an' : 'a'} ${action}`;
-  const countedLimit = limitOfResource[resource];
-
-  const routes = {
+  return {
     list: createRoute({
       method: 'get',
       path: '/',
       tags,
-      security,
       summary: `List ${resource}`,
       ...(config.customFields && {
         description:
@@ -116,7 +124,6 @@ export function crmResource<T extends CrmTable>(config: CrmResourceConfig<T>): O
       method: 'post',
       path: '/',
       tags,
-      security,
       summary: `Create ${aAction}`,
       middleware: [authorize(resource, 'write')] as const,
       request: { body: jsonBody(config.schemas.create) },
@@ -126,7 +133,6 @@ export function crmResource<T extends CrmTable>(config: CrmResourceConfig<T>): O
       method: 'get',
       path: '/{id}',
       tags,
-      security,
       summary: `Get ${aAction}${config.embedActivities ? ' with its recent activities' : ''}`,
       middleware: [authorize(resource, 'read')] as const,
       request: { params: uuidParam },
@@ -136,7 +142,6 @@ export function crmResource<T extends CrmTable>(config: CrmResourceConfig<T>): O
       method: 'patch',
       path: '/{id}',
       tags,
-      security,
       summary: `Update ${aAction}`,
       description: 'Send `If-Match` with the ETag you read to avoid overwriting a concurrent change (412 when stale).',
       middleware: [authorize(resource, 'write')] as const,
@@ -147,13 +152,43 @@ export function crmResource<T extends CrmTable>(config: CrmResourceConfig<T>): O
       method: 'delete',
       path: '/{id}',
       tags,
-      security,
       summary: `Delete ${aAction}`,
       middleware: [authorize(resource, 'delete')] as const,
       request: { params: uuidParam },
       responses: { 204: { description: 'Deleted' }, ...errorResponses(400, 401, 403, 404, 412) },
     }),
   };
+}
+
+declare const anyRouter: OpenAPIHono<AppEnv>;
+/** The typed router of a resource's CRUD routes, as the chain of `.openapi()` calls would type it. */
+type CrudRouter<R extends ReturnType<typeof crmRoutes>> = ReturnType<
+  typeof anyRouter.openapiRoutes<
+    readonly [
+      { route: R['list']; handler: never },
+      { route: R['create']; handler: never },
+      { route: R['get']; handler: never },
+      { route: R['update']; handler: never },
+      { route: R['remove']; handler: never },
+    ]
+  >
+>;
+
+/**
+ * Builds the five CRUD routes of a CRM resource (list, create, get, update,
+ * delete) with one implementation of filtering, keyset pagination, ownership,
+ * references, custom fields, ETag/If-Match, idempotency and audit. Resource
+ * specifics come in through the config; extra routes go on the returned router.
+ */
+export function crmResource<T extends CrmTable, C extends z.ZodObject, U extends z.ZodObject, R extends z.ZodObject>(
+  config: CrmResourceConfig<T, C, U, R>,
+): CrudRouter<ReturnType<typeof crmRoutes<T, C, U, R>>> {
+  const { table, resource, singular } = config;
+  const routes = crmRoutes(config);
+  const listSpec = listSpecOf(config);
+  const show = config.serialize ?? toApi;
+  const action = singular.toLowerCase();
+  const countedLimit = limitOfResource[resource];
 
   /** Shared by create and update: ownership, references, custom fields, resource hook. */
   async function columnsToWrite(s: Scoped, c: Context<AppEnv>, input: Input, existing: Row | null): Promise<Input> {
@@ -278,7 +313,8 @@ export function crmResource<T extends CrmTable>(config: CrmResourceConfig<T>): O
     return c.body(null, 204);
   }) as never);
 
-  return router;
+  // The routes registered above, typed from the concrete schemas (CrudRouter).
+  return router as unknown as CrudRouter<ReturnType<typeof crmRoutes<T, C, U, R>>>;
 }
 
 /** Before/after of the fields that changed. */
