@@ -1,0 +1,31 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { configSchema } from '../../src/config.ts';
+
+/**
+ * Every setting src/config.ts validates is documented: a row of the README's
+ * Configuration table, and a line of wrangler.toml ([vars], a commented
+ * default, or the secrets comment), so a new variable cannot ship unexplained.
+ */
+const read = (file: string) => readFileSync(new URL(`../../${file}`, import.meta.url), 'utf8');
+const keys = Object.keys(configSchema.shape);
+
+describe('configuration docs', () => {
+  it('reads the keys from the schema', () => {
+    expect(keys).toContain('JWT_SECRET');
+    expect(keys.length).toBeGreaterThan(40);
+  });
+
+  it('every variable has a row in the README Configuration table', () => {
+    const readme = read('README.md');
+    const section = readme.slice(readme.indexOf('\n## Configuration'), readme.indexOf('\n## ', readme.indexOf('\n## Configuration') + 1));
+    const rows = section.split('\n').filter((line) => line.startsWith('| `'));
+    const documented = new Set(rows.flatMap((row) => [...(row.split('|')[1] ?? '').matchAll(/`([A-Z0-9_]+)`/g)].map((m) => m[1])));
+    expect(keys.filter((k) => !documented.has(k))).toEqual([]);
+  });
+
+  it('every variable is named in wrangler.toml', () => {
+    const toml = read('wrangler.toml');
+    expect(keys.filter((k) => !new RegExp(`\\b${k}\\b`).test(toml))).toEqual([]);
+  });
+});
