@@ -18,6 +18,7 @@ const { values: args } = parseArgs({
     tenants: { type: 'string' },
     'leads-per-tenant': { type: 'string', default: '1000' },
     concurrency: { type: 'string', default: '3' },
+    'large-tenant': { type: 'string' },
   },
 });
 
@@ -30,6 +31,8 @@ if (args.help) {
                         deals (M/5) and activities (M)
   --leads-per-tenant M  default 1000
   --concurrency C       tenants loaded in parallel (server Postgres), default 3
+  --large-tenant L      also one tenant scale-large with L leads (and the same proportions), e.g. for
+                        the 100,000-row export benchmark
 
   Target: DATABASE_URL, or the embedded database in $DATA_DIR (default .data). Never with NODE_ENV=production.`);
   process.exit(0);
@@ -58,9 +61,27 @@ function progress(done: number, total: number, started: number) {
   process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} tenants  ${rate.toFixed(1)}/s  eta ${eta}s   `);
 }
 
-async function seedScale(db: Database, tenantCount: number, leadsPerTenant: number, concurrency: number) {
+/** One enterprise tenant with a user per role and its CRM data; nothing when the slug exists (so a rerun only adds what is missing). */
+async function seedTenant(db: Database, slug: string, n: number, leads: number, passwordHash: string) {
+  const tenantId = await db.transaction(null, async (q) => {
+    const inserted = await q.execute<{ id: string }>(
+      sql`insert into tenants (slug, name, plan) values (${slug}, ${`Scale Tenant ${n}`}, 'enterprise') on conflict (slug) do nothing returning id`,
+    );
+    const id = (inserted as unknown as { rows: { id: string }[] }).rows[0]?.id;
+    if (!id) return null;
+    await q.execute(sql`select set_config('app.tenant_id', ${id}, true)`);
+    for (const role of roles) {
+      await q.execute(
+        sql`insert into users (tenant_id, email, name, password_hash, role) values (${id}, ${demoEmail(slug, role)}, ${`${slug} ${role}`}, ${passwordHash}, ${role})`,
+      );
+    }
+    return id;
+  });
+  if (tenantId) await seedCrm(db, tenantId, scaledSize(leads), n);
+}
+
+async function seedScale(db: Database, tenantCount: number, leadsPerTenant: number, concurrency: number, largeTenant: number | null) {
   const passwordHash = await nativeHasher.hash(DEMO_PASSWORD, 10);
-  const size = scaledSize(leadsPerTenant);
   const started = performance.now();
   let next = 0;
   let done = 0;
@@ -68,34 +89,20 @@ async function seedScale(db: Database, tenantCount: number, leadsPerTenant: numb
   const worker = async () => {
     while (next < tenantCount) {
       const n = ++next;
-      const slug = `scale-${String(n).padStart(5, '0')}`;
-      const tenantId = await db.transaction(null, async (q) => {
-        const inserted = await q.execute<{ id: string }>(
-          sql`insert into tenants (slug, name, plan) values (${slug}, ${`Scale Tenant ${n}`}, 'enterprise') on conflict (slug) do nothing returning id`,
-        );
-        const id = (inserted as unknown as { rows: { id: string }[] }).rows[0]?.id;
-        if (!id) return null;
-        await q.execute(sql`select set_config('app.tenant_id', ${id}, true)`);
-        for (const role of roles) {
-          await q.execute(
-            sql`insert into users (tenant_id, email, name, password_hash, role) values (${id}, ${demoEmail(slug, role)}, ${`${slug} ${role}`}, ${passwordHash}, ${role})`,
-          );
-        }
-        return id;
-      });
-      if (tenantId) await seedCrm(db, tenantId, size, n);
+      await seedTenant(db, `scale-${String(n).padStart(5, '0')}`, n, leadsPerTenant, passwordHash);
       progress(++done, tenantCount, started);
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   process.stderr.write('\n');
+  if (largeTenant) await seedTenant(db, 'scale-large', 0, largeTenant, passwordHash);
   const seconds = (performance.now() - started) / 1000;
   console.log(`Loaded ${tenantCount} tenants × ${leadsPerTenant} leads (${tenantCount * leadsPerTenant} leads) in ${seconds.toFixed(1)} s.`);
 }
 
 const db = await open();
 if (args.tenants) {
-  await seedScale(db, Number(args.tenants), Number(args['leads-per-tenant']), Number(args.concurrency));
+  await seedScale(db, Number(args.tenants), Number(args['leads-per-tenant']), Number(args.concurrency), args['large-tenant'] ? Number(args['large-tenant']) : null);
 } else {
   const created = await seedDemo(db, nativeHasher, 10, DEMO_CRM_SIZE);
   console.log(created ? `Seeded demo tenants (password "${DEMO_PASSWORD}").` : 'Demo tenants already present; nothing to do.');
