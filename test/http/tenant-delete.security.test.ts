@@ -90,7 +90,13 @@ describe('DELETE /api/tenant refusals', () => {
 describe('DELETE /api/tenant', () => {
   it('cancels the subscription, then deletes every row of the tenant and nothing of the other', async () => {
     const refreshToken = acme.admin.refreshToken;
+    // Both credentials verified just before (and so held by the principal cache, if it is on).
+    expect((await h.request('GET', '/api/leads', { token: acme.admin.accessToken })).status).toBe(200);
+    expect((await h.request('GET', '/api/leads', { token: acme.apiKey })).status).toBe(200);
     const res = await h.request('DELETE', '/api/tenant', { token: acme.admin.accessToken, body: { confirm: 'acme' } });
+    // Checked before any owner-level query (which would reset the test's cache): they fail closed at once.
+    expect((await h.request('GET', '/api/leads', { token: acme.admin.accessToken })).status).toBe(401);
+    expect((await h.request('GET', '/api/leads', { token: acme.apiKey })).status).toBe(401);
     expect(res.status, await res.clone().text()).toBe(200);
     const { data } = await json(res);
     expect(data).toMatchObject({ tenantId: acme.tenantId, subscriptionCanceled: true });

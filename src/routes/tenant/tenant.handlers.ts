@@ -61,6 +61,8 @@ export const deleteTenant: Handler<'deleteTenant'> = async (c) => {
   }
 
   const deleted = await tenantDb.transaction((s) => deleteTenantRows(s));
+  // Cached credentials of this tenant die with it on this instance; elsewhere a cached one finds no rows (RLS) and cannot write (foreign keys).
+  c.var.principals.invalidateTenant(tenantDb.tenantId);
   // The tenant's audit log is gone with it: this line is the lasting record (ids and counts, no personal data).
   logger.info('tenant.deleted', {
     requestId,
