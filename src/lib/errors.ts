@@ -3,6 +3,8 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 /** The one code → HTTP status map (SPEC section 12). */
 export const errorStatus = {
   validation_error: 400,
+  // A password reset token that is unknown, expired, already used or of another tenant (one code: no oracle).
+  invalid_reset_token: 400,
   invalid_credentials: 401,
   unauthorized: 401,
   plan_limit_reached: 402,

@@ -8,64 +8,102 @@ import { sendSecurityAlert } from '../lib/security-alerts.ts';
 import { recordSecurityEvent } from '../lib/security-events.ts';
 import { keepAlive } from './rate-limit.ts';
 
-const unavailable = () => new ApiError('service_unavailable', 'Login is temporarily unavailable; retry shortly');
+const unavailable = (what: string) => new ApiError('service_unavailable', `${what} is temporarily unavailable; retry shortly`);
+
+interface CredentialLimit {
+  /** Key prefix and RateLimit policy name; `<name>-ip` for the per-IP policy. */
+  name: string;
+  what: string;
+  refused: string;
+  /** Whether this response counts against the limits. */
+  counts: (status: number) => boolean;
+  /** A success clears the per-email count (a correct login), or leaves it (requests that always succeed). */
+  resetOnSuccess: boolean;
+  /** Record and alert when a request uses up the per-email allowance (src/lib/security-alerts.ts). */
+  alertOnLockout: boolean;
+}
 
 /**
- * Failed-login limits (per tenant+email and per IP). Checked before the
- * password is; counted only on failure. If the store is down, login fails
- * closed: better no logins than unlimited guessing.
+ * Per tenant+email and per IP limits (RATE_LIMIT_LOGIN_*), checked before the
+ * handler runs, counted after it by the response. If the store is down, the
+ * route fails closed: better none of it than unlimited guessing.
  */
-export const loginRateLimit = createMiddleware<AppEnv>(async (c, next) => {
-  const { config, rateLimits } = c.var.deps;
-  const body = (await c.req.json().catch(() => ({}))) as { email?: unknown; tenant?: unknown };
-  const email = typeof body.email === 'string' ? body.email.toLowerCase() : '';
-  const hint = c.get('tenantHint');
-  const tenant = hint?.tenant?.id ?? (typeof body.tenant === 'string' ? body.tenant.toLowerCase() : hint?.value ?? '');
-  const window = config.RATE_LIMIT_LOGIN_WINDOW_SECONDS;
-  const keys = [
-    { key: `login:${tenant}:${email}`, limit: config.RATE_LIMIT_LOGIN_PER_EMAIL, policy: 'login' },
-    { key: `login-ip:${c.get('clientIp')}`, limit: config.RATE_LIMIT_LOGIN_PER_IP, policy: 'login-ip' },
-  ];
-  let results: RateLimitResult[];
-  try {
-    results = await Promise.all(keys.map((k) => rateLimits.peek(k.key, k.limit, window)));
-  } catch {
-    throw unavailable();
-  }
-  const refused = results.findIndex((r) => !r.allowed);
-  if (refused >= 0) {
-    const k = keys[refused];
-    const r = results[refused];
-    throw new ApiError(
-      'rate_limit_exceeded',
-      'Too many failed login attempts; try again later',
-      undefined,
-      k && r ? rateLimitHeaders(k.policy, window, r) : undefined,
-    );
-  }
-  await next();
-  // The state after this attempt, for the response's RateLimit headers.
-  let after = results;
-  let tripped = false;
-  try {
-    if (c.res.status === 401) {
-      after = await Promise.all(keys.map((k) => rateLimits.hit(k.key, k.limit, window)));
-      for (const r of after) keepAlive(c, r.pending);
-      tripped = (results[0]?.remaining ?? 0) > 0 && after[0]?.remaining === 0;
-    } else if (c.res.ok && keys[0]) {
-      await rateLimits.reset(keys[0].key, window);
-      after = results.map((r, i) => (i === 0 ? { ...r, remaining: r.limit } : r));
+const credentialRateLimit = (policy: CredentialLimit) =>
+  createMiddleware<AppEnv>(async (c, next) => {
+    const { config, rateLimits } = c.var.deps;
+    const body = (await c.req.json().catch(() => ({}))) as { email?: unknown; tenant?: unknown };
+    const email = typeof body.email === 'string' ? body.email.toLowerCase() : '';
+    const hint = c.get('tenantHint');
+    const tenant = hint?.tenant?.id ?? (typeof body.tenant === 'string' ? body.tenant.toLowerCase() : hint?.value ?? '');
+    const window = config.RATE_LIMIT_LOGIN_WINDOW_SECONDS;
+    const keys = [
+      { key: `${policy.name}:${tenant}:${email}`, limit: config.RATE_LIMIT_LOGIN_PER_EMAIL, policy: policy.name },
+      { key: `${policy.name}-ip:${c.get('clientIp')}`, limit: config.RATE_LIMIT_LOGIN_PER_IP, policy: `${policy.name}-ip` },
+    ];
+    let results: RateLimitResult[];
+    try {
+      results = await Promise.all(keys.map((k) => rateLimits.peek(k.key, k.limit, window)));
+    } catch {
+      throw unavailable(policy.what);
     }
-  } catch {
-    c.var.deps.logger.warn('login rate limit store unavailable after login', { requestId: c.get('requestId') });
-  }
-  if (tripped) {
-    await lockedOut(c, email, typeof body.tenant === 'string' ? body.tenant : undefined).catch((err) =>
-      c.var.deps.logger.error('login lockout not recorded', { requestId: c.get('requestId'), error: String((err as Error).message ?? err) }),
-    );
-  }
-  const headers = mergeRateLimitHeaders(after.map((r, i) => rateLimitHeaders((keys[i] as (typeof keys)[number]).policy, window, r)));
-  for (const [name, value] of Object.entries(headers)) c.header(name, value, { append: true });
+    const refused = results.findIndex((r) => !r.allowed);
+    if (refused >= 0) {
+      const k = keys[refused];
+      const r = results[refused];
+      throw new ApiError(
+        'rate_limit_exceeded',
+        policy.refused,
+        undefined,
+        k && r ? rateLimitHeaders(k.policy, window, r) : undefined,
+      );
+    }
+    await next();
+    // The state after this attempt, for the response's RateLimit headers.
+    let after = results;
+    let tripped = false;
+    try {
+      if (policy.counts(c.res.status)) {
+        after = await Promise.all(keys.map((k) => rateLimits.hit(k.key, k.limit, window)));
+        for (const r of after) keepAlive(c, r.pending);
+        tripped = policy.alertOnLockout && (results[0]?.remaining ?? 0) > 0 && after[0]?.remaining === 0;
+      } else if (policy.resetOnSuccess && c.res.ok && keys[0]) {
+        await rateLimits.reset(keys[0].key, window);
+        after = results.map((r, i) => (i === 0 ? { ...r, remaining: r.limit } : r));
+      }
+    } catch {
+      c.var.deps.logger.warn('rate limit store unavailable after the request', { requestId: c.get('requestId'), policy: policy.name });
+    }
+    if (tripped) {
+      await lockedOut(c, email, typeof body.tenant === 'string' ? body.tenant : undefined).catch((err) =>
+        c.var.deps.logger.error('login lockout not recorded', { requestId: c.get('requestId'), error: String((err as Error).message ?? err) }),
+      );
+    }
+    const headers = mergeRateLimitHeaders(after.map((r, i) => rateLimitHeaders((keys[i] as (typeof keys)[number]).policy, window, r)));
+    for (const [name, value] of Object.entries(headers)) c.header(name, value, { append: true });
+  });
+
+/** Failed logins: five per tenant+email in 15 minutes (and per IP); only 401s count; a success clears the email's count. */
+export const loginRateLimit = credentialRateLimit({
+  name: 'login',
+  what: 'Login',
+  refused: 'Too many failed login attempts; try again later',
+  counts: (status) => status === 401,
+  resetOnSuccess: true,
+  alertOnLockout: true,
+});
+
+/**
+ * Password reset requests: the same limits, but every request counts (the
+ * answer is always 202, whether the account exists or not), under its own
+ * keys so that requesting resets can never lock anyone's login.
+ */
+export const passwordResetRateLimit = credentialRateLimit({
+  name: 'password-reset',
+  what: 'Password reset',
+  refused: 'Too many password reset requests; try again later',
+  counts: () => true,
+  resetOnSuccess: false,
+  alertOnLockout: false,
 });
 
 /**
