@@ -17,7 +17,7 @@ export interface Received {
 export type Reply = number | 'hang';
 
 /** A local HTTP receiver on a random port: records every request, answers from a script (then `fallback`). */
-export async function startReceiver() {
+export async function startReceiver(options: { delayMs?: number } = {}) {
   const received: Received[] = [];
   const script: Reply[] = [];
   let fallback: Reply = 200;
@@ -31,7 +31,9 @@ export async function startReceiver() {
         setTimeout(() => res.writeHead(200).end('late'), 3_000).unref();
         return;
       }
-      res.writeHead(reply, { 'content-type': 'text/plain' }).end(reply < 300 ? 'ok' : 'nope');
+      const answer = () => res.writeHead(reply, { 'content-type': 'text/plain' }).end(reply < 300 ? 'ok' : 'nope');
+      if (options.delayMs) setTimeout(answer, options.delayMs);
+      else answer();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
