@@ -11,7 +11,14 @@ const csv = z
 
 const int = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
+/** Retention (src/jobs/retention.ts): days audit rows and security events are kept; also read alone by the retention CLI. */
+export const retentionSchema = z.object({
+  AUDIT_RETENTION_DAYS: int(365),
+  SECURITY_EVENT_RETENTION_DAYS: int(90),
+});
+
 export const configSchema = z.object({
+  ...retentionSchema.shape,
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   /** node-postgres (Node/Deno): Postgres cancels any statement running longer (503 to the client), so a runaway query cannot hold a connection. */
   DATABASE_STATEMENT_TIMEOUT_MS: int(10_000),

@@ -2,6 +2,7 @@ import type { ExecutionContext } from 'hono';
 import { createApp, type App } from './app.ts';
 import { type Config, loadConfig } from './config.ts';
 import { createNeonDatabase } from './db/neon.ts';
+import { runRetention } from './jobs/retention.ts';
 import { drainWebhooks } from './jobs/webhook-delivery.ts';
 import type { AppDeps } from './lib/context.ts';
 import { createLogger, type Logger } from './lib/logger.ts';
@@ -62,6 +63,8 @@ function buildApp(env: WorkerEnv): App {
 const cronJobs: Record<string, (deps: AppDeps) => Promise<unknown>> = {
   // The webhook outbox, every minute. No DNS check here: fetch from Workers cannot reach private ranges.
   '* * * * *': (deps) => drainWebhooks({ ...deps, maxRounds: 20 }),
+  // Audit log and security event retention, daily at 03:17 UTC.
+  '17 3 * * *': async (deps) => deps.logger.info('retention', { ...(await runRetention(deps.db, deps.config)) }),
 };
 
 /**

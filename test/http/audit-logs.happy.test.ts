@@ -168,3 +168,39 @@ describe('GET /api/audit-logs', () => {
     expect((await verify()).valid).toBe(true);
   });
 });
+
+describe('CSV export routes', () => {
+  it('GET /api/audit-logs/export takes the same filters and is audited', async () => {
+    const res = await h.request('GET', `/api/audit-logs/export?resourceId=${leadIds[1]}`, { token: admin.accessToken });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/csv/);
+    const [, ...records] = parseCsv(await res.text());
+    expect(records.map((r) => [r[4], r[6]])).toEqual([['lead.created', leadIds[1]]]);
+    const [last] = await h.raw.query<{ action: string; changes: unknown }>(
+      'select action, changes from audit_logs where tenant_id = $1 order by seq desc limit 1',
+      [acme],
+    );
+    expect(last).toEqual({ action: 'audit_log.exported', changes: { query: { resourceId: leadIds[1] } } });
+  });
+
+  it('security events export as CSV (route, format=csv and Accept), each export audited', async () => {
+    const mismatch = await h.request('GET', '/api/leads', { token: sales.accessToken, headers: { 'x-tenant-id': 'mycompany' } });
+    expect(mismatch.status).toBe(403);
+    for (const [path, headers] of [
+      ['/api/security-events/export', {}],
+      ['/api/security-events?format=csv&type=tenant_mismatch', {}],
+      ['/api/security-events', { accept: 'text/csv' }],
+    ] as const) {
+      const res = await h.request('GET', path, { token: admin.accessToken, headers });
+      expect(res.status, path).toBe(200);
+      expect(res.headers.get('content-disposition')).toMatch(/filename="security-events-/);
+      const [header, ...records] = parseCsv(await res.text());
+      expect(header).toEqual(['createdAt', 'type', 'id', 'requestId', 'userId', 'credentialTenantId', 'requestedTenant', 'ip', 'userAgent', 'details']);
+      expect(records.some((r) => r[1] === 'tenant_mismatch' && r[4] === sales.userId)).toBe(true);
+    }
+    const audited = await h.raw.query(`select 1 from audit_logs where tenant_id = $1 and action = 'security_event.exported'`, [acme]);
+    expect(audited).toHaveLength(3);
+    const json = await h.request('GET', '/api/security-events', { token: admin.accessToken });
+    expect(json.headers.get('content-type')).toMatch(/^application\/json/);
+  });
+});

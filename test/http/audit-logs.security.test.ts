@@ -28,7 +28,7 @@ beforeAll(async () => {
 describe('who may read the audit log', () => {
   it.each(roles.filter((r) => r !== 'tenant_admin'))('%s gets 403 on the list, the CSV and verify', async (role) => {
     const token = acmeUsers[role].accessToken;
-    for (const path of ['/api/audit-logs', '/api/audit-logs?format=csv', '/api/audit-logs/verify', '/api/security-events?format=csv']) {
+    for (const path of ['/api/audit-logs', '/api/audit-logs?format=csv', '/api/audit-logs/export', '/api/audit-logs/verify', '/api/security-events?format=csv', '/api/security-events/export']) {
       const res = await h.request('GET', path, { token });
       expect(res.status, path).toBe(403);
       expect((await json(res)).error).toBe('insufficient_permissions');

@@ -11,7 +11,7 @@ import { ApiError } from '../../lib/errors.ts';
 import { keysetPage, newestFirst } from '../../lib/pagination.ts';
 import type * as routes from './audit-logs.routes.ts';
 
-type Query = typeof routes.listQuery._output;
+type Query = typeof routes.exportQuery._output;
 type AuditRow = typeof auditLogs.$inferSelect;
 
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
@@ -50,25 +50,31 @@ async function readPage(c: Context<AppEnv>, query: Query, limit: number, cursor:
 
 const CSV_COLUMNS = ['seq', 'createdAt', 'actorType', 'actorId', 'action', 'resourceType', 'resourceId', 'changes', 'requestId', 'ip', 'userAgent', 'id', 'contentHash', 'prevHash', 'hash'] as const;
 
+async function streamCsv(c: Context<AppEnv>, query: Query) {
+  await c.get('tenantDb').transaction((s) => audit(c, s, { action: 'audit_log.exported', resourceType: 'audit_log', changes: { query: c.req.query() } }));
+  return csvResponse(c, {
+    name: 'audit-logs',
+    header: [...CSV_COLUMNS],
+    line: (row: AuditRow) => {
+      const shown = toApi(row);
+      return CSV_COLUMNS.map((k) => shown[k]);
+    },
+    page: (cursor) => readPage(c, query, CSV_BATCH, cursor).then(({ data, pagination }) => ({ data, nextCursor: pagination.nextCursor })),
+  });
+}
+
 export const list: RouteHandler<typeof routes.list, AppEnv> = async (c) => {
   const query = c.req.valid('query');
   if (wantsCsv(c, query.format)) {
     if (!allows(c.get('principal'), 'audit_logs', 'export')) throw new ApiError('insufficient_permissions', 'Your role cannot export audit logs');
     refusePaging(c);
-    await c.get('tenantDb').transaction((s) => audit(c, s, { action: 'audit_log.exported', resourceType: 'audit_log', changes: { query: c.req.query() } }));
-    return csvResponse(c, {
-      name: 'audit-logs',
-      header: [...CSV_COLUMNS],
-      line: (row: AuditRow) => {
-        const shown = toApi(row);
-        return CSV_COLUMNS.map((k) => shown[k]);
-      },
-      page: (cursor) => readPage(c, query, CSV_BATCH, cursor).then(({ data, pagination }) => ({ data, nextCursor: pagination.nextCursor })),
-    }) as never;
+    return (await streamCsv(c, query)) as never;
   }
   const { data, pagination } = await readPage(c, query, query.limit, query.cursor);
   return c.json({ data: data.map(toApi), pagination }, 200);
 };
+
+export const exportCsv: RouteHandler<typeof routes.exportCsv, AppEnv> = async (c) => (await streamCsv(c, c.req.valid('query'))) as never;
 
 export const verify: RouteHandler<typeof routes.verify, AppEnv> = async (c) => {
   const result = await c.get('tenantDb').transaction((s) => verifyChain(s));

@@ -29,37 +29,53 @@ export const auditLogSchema = z
   })
   .openapi('AuditLog');
 
+const filters = {
+  actorId: z.uuid().optional(),
+  actorType: z.enum(actorTypes).optional(),
+  action: z.string().min(1).max(100).optional().openapi({ example: 'lead.updated' }),
+  resourceType: z.string().min(1).max(100).optional(),
+  resourceId: z.string().min(1).max(200).optional(),
+  from: isoDateTime.optional().openapi({ description: 'Created at or after (a date means its start, UTC)' }),
+  to: isoDateTime.optional().openapi({ description: 'Created at or before (a date means its whole day, UTC)' }),
+};
+
 export const listQuery = paginationQuery
   .extend({
-    actorId: z.uuid().optional(),
-    actorType: z.enum(actorTypes).optional(),
-    action: z.string().min(1).max(100).optional().openapi({ example: 'lead.updated' }),
-    resourceType: z.string().min(1).max(100).optional(),
-    resourceId: z.string().min(1).max(200).optional(),
-    from: isoDateTime.optional().openapi({ description: 'Created at or after (a date means its start, UTC)' }),
-    to: isoDateTime.optional().openapi({ description: 'Created at or before (a date means its whole day, UTC)' }),
-    format: z.enum(['json', 'csv']).optional().openapi({ description: '`csv` (or `Accept: text/csv`) streams every matching row as CSV; no paging' }),
+    ...filters,
+    format: z.enum(['json', 'csv']).optional().openapi({ description: '`csv` (or `Accept: text/csv`) answers as GET /api/audit-logs/export' }),
   })
   .strict();
+
+export const exportQuery = z.object(filters).strict();
 
 export const list = createRoute({
   method: 'get',
   path: '/',
   tags,
   security,
-  summary: 'List audit log rows (newest first), or export them as CSV',
+  summary: 'List audit log rows (newest first)',
   description:
-    'Filters combine with AND. `format=csv` (or `Accept: text/csv`) streams the whole filtered log as RFC 4180 CSV and needs the `audit_logs` export permission; the export itself is audited (`audit_log.exported`).',
+    'Filters combine with AND. `format=csv` (or `Accept: text/csv`) answers as `GET /api/audit-logs/export` (same filters, no paging; needs the `audit_logs` export permission).',
   middleware: [authorize('audit_logs', 'read')] as const,
   request: { query: listQuery },
   responses: {
-    200: {
-      description: 'A page of audit rows, or CSV',
-      content: {
-        'application/json': { schema: z.object({ data: z.array(auditLogSchema), pagination: paginationSchema }) },
-        'text/csv': { schema: z.string() },
-      },
-    },
+    200: jsonContent(z.object({ data: z.array(auditLogSchema), pagination: paginationSchema }), 'A page of audit rows'),
+    ...errorResponses(400, 401, 403),
+  },
+});
+
+export const exportCsv = createRoute({
+  method: 'get',
+  path: '/export',
+  tags,
+  security,
+  summary: 'Export the audit log as CSV',
+  description:
+    'Streams every row matching the filters, newest first, as RFC 4180 CSV (formula-like cells prefixed with `\'`), read in batches so memory stays flat. The export itself is audited (`audit_log.exported`).',
+  middleware: [authorize('audit_logs', 'export')] as const,
+  request: { query: exportQuery },
+  responses: {
+    200: { description: 'CSV, one header line then one line per row', content: { 'text/csv': { schema: z.string() } } },
     ...errorResponses(400, 401, 403),
   },
 });

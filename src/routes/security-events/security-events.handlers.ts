@@ -24,22 +24,28 @@ async function readPage(c: Context<AppEnv>, type: EventType | undefined, limit: 
 
 const CSV_COLUMNS = ['createdAt', 'type', 'id', 'requestId', 'userId', 'credentialTenantId', 'requestedTenant', 'ip', 'userAgent', 'details'] as const;
 
+async function streamCsv(c: Context<AppEnv>, type: EventType | undefined) {
+  await c.get('tenantDb').transaction((s) => audit(c, s, { action: 'security_event.exported', resourceType: 'security_event', changes: { query: c.req.query() } }));
+  return csvResponse(c, {
+    name: 'security-events',
+    header: [...CSV_COLUMNS],
+    line: (row: SecurityEvent) => {
+      const shown = toApi(row);
+      return CSV_COLUMNS.map((k) => shown[k]);
+    },
+    page: (cursor) => readPage(c, type, CSV_BATCH, cursor).then(({ data, pagination }) => ({ data, nextCursor: pagination.nextCursor })),
+  });
+}
+
 export const list: RouteHandler<typeof routes.list, AppEnv> = async (c) => {
   const query = c.req.valid('query');
   if (wantsCsv(c, query.format)) {
     if (!allows(c.get('principal'), 'security_events', 'export')) throw new ApiError('insufficient_permissions', 'Your role cannot export security events');
     refusePaging(c);
-    await c.get('tenantDb').transaction((s) => audit(c, s, { action: 'security_event.exported', resourceType: 'security_event', changes: { query: c.req.query() } }));
-    return csvResponse(c, {
-      name: 'security-events',
-      header: [...CSV_COLUMNS],
-      line: (row: SecurityEvent) => {
-        const shown = toApi(row);
-        return CSV_COLUMNS.map((k) => shown[k]);
-      },
-      page: (cursor) => readPage(c, query.type, CSV_BATCH, cursor).then(({ data, pagination }) => ({ data, nextCursor: pagination.nextCursor })),
-    }) as never;
+    return (await streamCsv(c, query.type)) as never;
   }
   const { data, pagination } = await readPage(c, query.type, query.limit, query.cursor);
   return c.json({ data: data.map(toApi), pagination }, 200);
 };
+
+export const exportCsv: RouteHandler<typeof routes.exportCsv, AppEnv> = async (c) => (await streamCsv(c, c.req.valid('query').type)) as never;

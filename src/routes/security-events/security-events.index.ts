@@ -5,5 +5,5 @@ import * as routes from './security-events.routes.ts';
 
 const router = createRouter();
 router.use('*', authenticate);
-// The chain's result carries the route's type (for hono/client).
-export default router.openapi(routes.list, handlers.list);
+// The chain's result carries the routes' types (for hono/client).
+export default router.openapi(routes.exportCsv, handlers.exportCsv).openapi(routes.list, handlers.list);

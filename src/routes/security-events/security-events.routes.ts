@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { securityEventTypes } from '../../db/schema/index.ts';
 import { authorize } from '../../middleware/authorize.ts';
-import { errorResponses } from '../../lib/openapi.ts';
+import { errorResponses, jsonContent } from '../../lib/openapi.ts';
 import { paginationQuery, paginationSchema } from '../../lib/pagination.ts';
 
 export const securityEventSchema = z
@@ -19,29 +19,40 @@ export const securityEventSchema = z
   })
   .openapi('SecurityEvent');
 
+const typeFilter = { type: z.enum(securityEventTypes).optional() };
+
 export const list = createRoute({
   method: 'get',
   path: '/',
   tags: ['Security'],
   security: [{ bearerAuth: [] }],
-  summary: 'List security events (tenant mismatches, refresh-token reuse, ...), or export them as CSV',
+  summary: 'List security events (tenant mismatches, refresh-token reuse, ...)',
   description:
-    'Newest first. `format=csv` (or `Accept: text/csv`) streams every matching event as RFC 4180 CSV and needs the `security_events` export permission; the export is audited (`security_event.exported`). Events older than SECURITY_EVENT_RETENTION_DAYS are pruned by the retention job.',
+    'Newest first. `format=csv` (or `Accept: text/csv`) answers as `GET /api/security-events/export`. Events older than SECURITY_EVENT_RETENTION_DAYS are pruned by the retention job.',
   middleware: [authorize('security_events', 'read')] as const,
   request: {
     query: paginationQuery.extend({
-      type: z.enum(securityEventTypes).optional(),
-      format: z.enum(['json', 'csv']).optional().openapi({ description: '`csv` (or `Accept: text/csv`) streams every matching event; no paging' }),
+      ...typeFilter,
+      format: z.enum(['json', 'csv']).optional().openapi({ description: '`csv` (or `Accept: text/csv`) answers as GET /api/security-events/export' }),
     }),
   },
   responses: {
-    200: {
-      description: 'A page of events, or CSV',
-      content: {
-        'application/json': { schema: z.object({ data: z.array(securityEventSchema), pagination: paginationSchema }) },
-        'text/csv': { schema: z.string() },
-      },
-    },
+    200: jsonContent(z.object({ data: z.array(securityEventSchema), pagination: paginationSchema }), 'A page of events'),
+    ...errorResponses(400, 401, 403),
+  },
+});
+
+export const exportCsv = createRoute({
+  method: 'get',
+  path: '/export',
+  tags: ['Security'],
+  security: [{ bearerAuth: [] }],
+  summary: 'Export security events as CSV',
+  description: 'Streams every matching event, newest first, as RFC 4180 CSV; the export is audited (`security_event.exported`).',
+  middleware: [authorize('security_events', 'export')] as const,
+  request: { query: z.object(typeFilter).strict() },
+  responses: {
+    200: { description: 'CSV, one header line then one line per event', content: { 'text/csv': { schema: z.string() } } },
     ...errorResponses(400, 401, 403),
   },
 });
