@@ -21,7 +21,7 @@ const textArray = (values: string[]) => sql`array(select jsonb_array_elements_te
  * a full name are erased anywhere; strings equal to a first or last name only
  * in rows about the erased records.
  */
-function redactionTerms(email: string, people: { firstName: string; lastName: string }[]) {
+export function redactionTerms(email: string, people: { firstName: string; lastName: string }[]) {
   const contains = new Set([email]);
   const equals = new Set<string>();
   for (const p of people) {
