@@ -28,6 +28,7 @@ import pipelines from './routes/crm/pipelines/pipelines.index.ts';
 import { docsRoutes } from './routes/docs/docs.index.ts';
 import health from './routes/health/health.index.ts';
 import platform from './routes/platform/platform.index.ts';
+import reports from './routes/reports/reports.index.ts';
 import privacy from './routes/privacy/privacy.index.ts';
 import securityEvents from './routes/security-events/security-events.index.ts';
 import stripeWebhook from './routes/stripe-webhook/stripe-webhook.index.ts';
@@ -107,6 +108,7 @@ export function createApp(deps: AppDeps) {
     .route('/api/deals', deals)
     .route('/api/activities', activities)
     .route('/api/custom-fields', customFields)
+    .route('/api/reports', reports)
     .route('/api/billing', billing)
     .route('/api/tenant', tenant)
     // Before any router mounted at /api/webhooks: Stripe's endpoint has no tenant credential.
