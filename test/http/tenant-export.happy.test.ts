@@ -121,6 +121,21 @@ describe('GET /api/tenant/export', () => {
     expect(row).toMatchObject({ actor_id: acme.admin.userId, resource_type: 'tenant' });
   });
 
+  it('reads as the client consumes: the first bytes leave before the other tables are queried', async () => {
+    const selects = (statements: string[]) => statements.filter((q) => q.trimStart().startsWith('select'));
+    const full = await h.countQueries(async () => (await h.request('GET', '/api/tenant/export', { token: acme.admin.accessToken })).arrayBuffer());
+    // One read per file, plus one more for each file that filled a whole batch (contacts twice over).
+    expect(selects(full.statements).length).toBeGreaterThanOrEqual(exportSources.length + 1);
+    const partial = await h.countQueries(async () => {
+      const res = await h.request('GET', '/api/tenant/export', { token: acme.admin.accessToken });
+      const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+      const first = await reader.read();
+      expect(first.value?.length).toBeGreaterThan(0);
+      await reader.cancel();
+    });
+    expect(selects(partial.statements).length).toBeLessThan(4);
+  });
+
   it('every tenant table is either exported or excluded with a reason', async () => {
     const exported = new Set(exportSources.map((s) => s.table));
     for (const table of await tenantTableNames(h)) {

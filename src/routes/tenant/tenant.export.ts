@@ -63,12 +63,12 @@ function tableSource<T extends TenantTable & { id: AnyPgColumn }>(name: string, 
 const tenantSource: Source = {
   name: 'tenant',
   table: getTableName(tenants),
-  read: (s, after) => {
+  // One row, fewer than a batch: the stream moves on after the first read.
+  read: (s) => {
     const { id, slug, name, plan, planOverride, status, stripeCustomerId, stripeSubscriptionId, subscriptionStatus, currentPeriodEnd, pastDueSince, createdAt, updatedAt } =
       getTableColumns(tenants);
     const columns = { id, slug, name, plan, planOverride, status, stripeCustomerId, stripeSubscriptionId, subscriptionStatus, currentPeriodEnd, pastDueSince, createdAt, updatedAt };
-    // One row: the first read returns it, the next (after its id) nothing.
-    return after === undefined ? (s.q.select(columns).from(tenants).where(eq(tenants.id, s.tenantId)).limit(1) as PromiseLike<Row[]>) : Promise.resolve([]);
+    return s.q.select(columns).from(tenants).where(eq(tenants.id, s.tenantId)).limit(1) as PromiseLike<Row[]>;
   },
 };
 
@@ -95,6 +95,7 @@ export const excludedTables: Readonly<Record<string, string>> = {
   refresh_tokens: 'session credentials (hashes only), meaningless outside this service',
   invitations: 'pending invitation credentials; invited users are in users.ndjson with status "invited"',
   idempotency_keys: 'a 24-hour replay cache of API responses, not tenant data',
+  password_resets: 'single-use password reset credentials (hashes only), meaningless outside this service',
   audit_chain_heads: "the audit chain's latest link, derived: the last row of audit_logs.ndjson by seq carries the same seq and hash",
   webhook_events: 'the outbound webhook outbox: copies of changes to records that are exported themselves',
   webhook_deliveries: 'the delivery log of those outbound webhooks (operational, not tenant data)',
