@@ -19,7 +19,7 @@ export const paginationSchema = z
     nextCursor: z.string().nullable(),
     total: z.number().int().optional().openapi({ description: 'Present with ?include=total' }),
   })
-  .openapi('Pagination');
+  .openapi('Pagination', { example: { limit: 20, nextCursor: 'eyJrIjoiMjAyNi0wMi0xMlQxMDoxNTowMC4wMDBaIn0' } });
 
 export interface SortOrder {
   /** The row property the column maps to (also the `sort` parameter's name). */

@@ -28,6 +28,22 @@ export const createApiKeySchema = z
   })
   .openapi('CreateApiKeyRequest');
 
+const apiKeyExample = {
+  id: 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d',
+  name: 'Zapier sync',
+  scopes: ['leads:read', 'leads:write', 'contacts:read'],
+  prefix: 'crm_sk_3f2a9',
+  lastFour: 'x9Qz',
+  status: 'active',
+  rateLimitPerMinute: 120,
+  expiresAt: '2027-01-01T00:00:00.000Z',
+  lastUsedAt: '2026-02-20T16:40:00.000Z',
+  revokedAt: null,
+  createdBy: '7c9e6679-7425-40de-944b-e07fc1f90ae7',
+  createdAt: '2026-02-12T10:15:00.000Z',
+  updatedAt: '2026-02-12T10:15:00.000Z',
+};
+
 export const apiKeySchema = z
   .object({
     id: z.uuid(),
@@ -45,7 +61,7 @@ export const apiKeySchema = z
     createdAt: z.string().datetime(),
     updatedAt: z.string().datetime(),
   })
-  .openapi('ApiKey');
+  .openapi('ApiKey', { example: apiKeyExample });
 
 export const apiKeyWithSecretSchema = apiKeySchema
   .extend({
@@ -54,7 +70,9 @@ export const apiKeyWithSecretSchema = apiKeySchema
       example: 'crm_sk_3f2a9c1e0b7d4e5f8a6b2c3d4e5f6a7b_9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c9b8',
     }),
   })
-  .openapi('ApiKeyWithSecret');
+  .openapi('ApiKeyWithSecret', {
+    example: { ...apiKeyExample, secret: 'crm_sk_3f2a9c1e0b7d4e5f8a6b2c3d4e5f6a7b_9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c9b8' },
+  });
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 

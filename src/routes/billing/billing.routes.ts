@@ -24,7 +24,17 @@ const billingSchema = z
     features: z.object({ customFields: z.boolean(), apiKeys: z.boolean() }),
     billingAccount: z.boolean().openapi({ description: 'A Stripe customer is linked (the billing portal is available)' }),
   })
-  .openapi('Billing');
+  .openapi('Billing', {
+    example: {
+      plan: 'pro',
+      planOverride: null,
+      subscription: { status: 'active', currentPeriodEnd: '2026-03-12T10:15:00.000Z', pastDueSince: null },
+      writesBlocked: false,
+      usage: { users: { used: 4, limit: 10 }, leadsAndContacts: { used: 1843, limit: 10000 } },
+      features: { customFields: false, apiKeys: false },
+      billingAccount: true,
+    },
+  });
 
 export const get = createRoute({
   method: 'get',
@@ -46,7 +56,11 @@ export const checkout = createRoute({
   middleware: [authorize('billing', 'admin')] as const,
   request: { body: jsonBody(z.strictObject({ plan: z.enum(paidPlans) }).openapi('CheckoutRequest')) },
   responses: {
-    200: jsonContent(dataEnvelope(z.object({ url: z.string().url(), sessionId: z.string() })), 'Checkout session'),
+    200: jsonContent(dataEnvelope(
+        z
+          .object({ url: z.string().url(), sessionId: z.string() })
+          .openapi({ example: { url: 'https://checkout.stripe.com/c/pay/cs_test_a1B2c3', sessionId: 'cs_test_a1B2c3' } }),
+      ), 'Checkout session'),
     ...errorResponses(400, 401, 403, 409, 503),
   },
 });
@@ -59,7 +73,7 @@ export const portal = createRoute({
   summary: 'Open a Stripe billing-portal session (payment method, invoices, plan changes, cancellation)',
   middleware: [authorize('billing', 'admin')] as const,
   responses: {
-    200: jsonContent(dataEnvelope(z.object({ url: z.string().url() })), 'Portal session'),
+    200: jsonContent(dataEnvelope(z.object({ url: z.string().url() }).openapi({ example: { url: 'https://billing.stripe.com/p/session/test_YWNjdF8x' } })), 'Portal session'),
     ...errorResponses(401, 403, 409, 503),
   },
 });

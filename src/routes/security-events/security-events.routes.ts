@@ -17,7 +17,20 @@ export const securityEventSchema = z
     details: z.record(z.string(), z.unknown()),
     createdAt: z.string().datetime(),
   })
-  .openapi('SecurityEvent');
+  .openapi('SecurityEvent', {
+    example: {
+      id: '0e3c1f5a-8b2d-4c6e-9f1a-2b3c4d5e6f70',
+      type: 'tenant_mismatch',
+      requestId: '0f6c1d1e-8a7b-4c55-9a55-0d6a4b7f3c11',
+      userId: '7c9e6679-7425-40de-944b-e07fc1f90ae7',
+      credentialTenantId: '3a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d',
+      requestedTenant: 'mycompany',
+      ip: '203.0.113.7',
+      userAgent: 'curl/8.5.0',
+      details: { source: 'header', method: 'GET', path: '/api/leads' },
+      createdAt: '2026-02-20T16:41:03.000Z',
+    },
+  });
 
 const typeFilter = { type: z.enum(securityEventTypes).optional() };
 

@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { accountSizes } from '../../../db/schema/index.ts';
 import { customFieldsInput } from '../shared/custom-fields.ts';
-import { domainField, idField, optionalText, timestampsSchema } from '../shared/fields.ts';
+import { domainField, exampleIds, exampleTimestamps, idField, optionalText, timestampsSchema } from '../shared/fields.ts';
 
 const accountName = z.string().trim().min(1).max(200);
 
@@ -18,7 +18,9 @@ export const createAccountSchema = z
   .strictObject(writable)
   .openapi('CreateAccount', { example: { name: 'Analytical Engines Ltd', domain: 'analytical.example', industry: 'Manufacturing', size: '11-50' } });
 
-export const updateAccountSchema = z.strictObject({ ...writable, name: accountName.optional() }).openapi('UpdateAccount');
+export const updateAccountSchema = z
+  .strictObject({ ...writable, name: accountName.optional() })
+  .openapi('UpdateAccount', { example: { industry: 'Computing', size: '51-200' } });
 
 export const accountSchema = z
   .object({
@@ -31,4 +33,15 @@ export const accountSchema = z
     customFields: z.record(z.string(), z.unknown()),
     ...timestampsSchema,
   })
-  .openapi('Account');
+  .openapi('Account', {
+    example: {
+      id: exampleIds.account,
+      name: 'Analytical Engines Ltd',
+      domain: 'analytical.example',
+      industry: 'Manufacturing',
+      size: '11-50',
+      ownerId: exampleIds.user,
+      customFields: {},
+      ...exampleTimestamps,
+    },
+  });

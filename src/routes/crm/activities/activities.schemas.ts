@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { activityTypes, relatedTypes } from '../../../db/schema/index.ts';
-import { idField, optionalText, timestampsSchema } from '../shared/fields.ts';
+import { exampleIds, exampleTimestamps, idField, optionalText, timestampsSchema } from '../shared/fields.ts';
 
 const at = z.iso
   .datetime({ offset: true })
@@ -27,7 +27,7 @@ export const createActivitySchema = z.strictObject(writable).openapi('CreateActi
 
 export const updateActivitySchema = z
   .strictObject({ ...writable, type: writable.type.optional(), subject: writable.subject.optional() })
-  .openapi('UpdateActivity');
+  .openapi('UpdateActivity', { example: { completedAt: '2026-03-01T09:45:00Z', body: 'Budget approved; send the proposal.' } });
 
 export const activitySchema = z
   .object({
@@ -41,7 +41,19 @@ export const activitySchema = z
     ownerId: z.uuid().nullable(),
     ...timestampsSchema,
   })
-  .openapi('Activity');
+  .openapi('Activity', {
+    example: {
+      id: exampleIds.activity,
+      type: 'call',
+      subject: 'Discovery call',
+      body: 'Budget approved; send the proposal.',
+      dueAt: '2026-03-01T09:00:00.000Z',
+      completedAt: null,
+      relatedTo: { type: 'lead', id: exampleIds.lead },
+      ownerId: exampleIds.user,
+      ...exampleTimestamps,
+    },
+  });
 
 /** The API shows the related_type/related_id columns as one `relatedTo` object (or null). */
 export function toActivity(row: Record<string, unknown>): Record<string, unknown> {

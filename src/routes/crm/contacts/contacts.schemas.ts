@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { customFieldsInput } from '../shared/custom-fields.ts';
-import { emailField, idField, optionalText, personName, phoneField, timestampsSchema } from '../shared/fields.ts';
+import { emailField, exampleIds, exampleTimestamps, idField, optionalText, personName, phoneField, timestampsSchema } from '../shared/fields.ts';
 
 const writable = {
   firstName: z.string().trim().max(100).optional(),
@@ -18,7 +18,9 @@ export const createContactSchema = z
   .strictObject(writable)
   .openapi('CreateContact', { example: { firstName: 'Ada', lastName: 'Lovelace', email: 'ada@analytical.example', title: 'Analyst' } });
 
-export const updateContactSchema = z.strictObject({ ...writable, lastName: personName.optional() }).openapi('UpdateContact');
+export const updateContactSchema = z
+  .strictObject({ ...writable, lastName: personName.optional() })
+  .openapi('UpdateContact', { example: { title: 'Head of Analysis', accountId: exampleIds.account } });
 
 export const contactSchema = z
   .object({
@@ -34,4 +36,18 @@ export const contactSchema = z
     customFields: z.record(z.string(), z.unknown()),
     ...timestampsSchema,
   })
-  .openapi('Contact');
+  .openapi('Contact', {
+    example: {
+      id: exampleIds.contact,
+      firstName: 'Ada',
+      lastName: 'Lovelace',
+      email: 'ada@analytical.example',
+      phone: '+44 20 7946 0018',
+      title: 'Analyst',
+      accountId: exampleIds.account,
+      ownerId: exampleIds.user,
+      notes: null,
+      customFields: {},
+      ...exampleTimestamps,
+    },
+  });

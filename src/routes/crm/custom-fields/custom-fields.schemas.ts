@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { customFieldResources, customFieldTypes } from '../../../db/schema/index.ts';
-import { idField, timestampsSchema } from '../shared/fields.ts';
+import { exampleIds, exampleTimestamps, idField, timestampsSchema } from '../shared/fields.ts';
 
 type FieldType = (typeof customFieldTypes)[number];
 
@@ -43,7 +43,10 @@ export const createCustomFieldSchema = z
 
 export const updateCustomFieldSchema = z
   .strictObject({ key: key.optional(), label: label.optional(), type: z.enum(customFieldTypes).optional(), options: options.nullable().optional(), required: z.boolean().optional() })
-  .openapi('UpdateCustomField', { description: 'The resource cannot change. Changing key or type of a field that records use is 409, as is removing an option in use.' });
+  .openapi('UpdateCustomField', {
+    example: { label: 'Market segment', options: ['smb', 'mid', 'enterprise', 'public sector'] },
+    description: 'The resource cannot change. Changing key or type of a field that records use is 409, as is removing an option in use.',
+  });
 
 export const listCustomFieldsQuery = z.strictObject({
   resource: z.enum(customFieldResources).optional(),
@@ -63,4 +66,15 @@ export const customFieldSchema = z
     required: z.boolean(),
     ...timestampsSchema,
   })
-  .openapi('CustomField');
+  .openapi('CustomField', {
+    example: {
+      id: exampleIds.customField,
+      resource: 'leads',
+      key: 'segment',
+      label: 'Segment',
+      type: 'select',
+      options: ['smb', 'mid', 'enterprise'],
+      required: false,
+      ...exampleTimestamps,
+    },
+  });

@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { dealStatuses } from '../../../db/schema/index.ts';
 import { customFieldsInput } from '../shared/custom-fields.ts';
-import { idField, optionalText, timestampsSchema } from '../shared/fields.ts';
+import { exampleIds, exampleTimestamps, idField, optionalText, timestampsSchema } from '../shared/fields.ts';
 
 /** ISO 4217 codes the runtime knows (Node, Deno and Workers all ship the list). */
 const currencies: ReadonlySet<string> = new Set(Intl.supportedValuesOf('currency'));
@@ -41,7 +41,9 @@ export const createDealSchema = z
   .strictObject(writable)
   .openapi('CreateDeal', { example: { name: 'Globex renewal', amount: 1_250_000, currency: 'EUR', expectedCloseDate: '2026-09-30' } });
 
-export const updateDealSchema = z.strictObject({ ...writable, name: dealName.optional() }).openapi('UpdateDeal');
+export const updateDealSchema = z
+  .strictObject({ ...writable, name: dealName.optional() })
+  .openapi('UpdateDeal', { example: { stageId: exampleIds.stages[2], amount: 1_400_000 } });
 
 export const dealSchema = z
   .object({
@@ -61,4 +63,22 @@ export const dealSchema = z
     customFields: z.record(z.string(), z.unknown()),
     ...timestampsSchema,
   })
-  .openapi('Deal');
+  .openapi('Deal', {
+    example: {
+      id: exampleIds.deal,
+      name: 'Globex renewal',
+      amount: 1_250_000,
+      currency: 'EUR',
+      pipelineId: exampleIds.pipeline,
+      stageId: exampleIds.stages[1],
+      expectedCloseDate: '2026-09-30',
+      contactId: exampleIds.contact,
+      accountId: exampleIds.account,
+      ownerId: exampleIds.user,
+      status: 'open',
+      lostReason: null,
+      closedAt: null,
+      customFields: {},
+      ...exampleTimestamps,
+    },
+  });

@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { leadStatuses } from '../../../db/schema/index.ts';
 import { customFieldsInput } from '../shared/custom-fields.ts';
-import { emailField, idField, optionalText, personName, phoneField, timestampsSchema } from '../shared/fields.ts';
+import { emailField, exampleIds, exampleTimestamps, idField, optionalText, personName, phoneField, timestampsSchema } from '../shared/fields.ts';
 
 /** `converted` is reached only through POST /api/leads/{id}/convert. */
 const writableStatuses = leadStatuses.filter((s) => s !== 'converted') as ['new', 'contacted', 'qualified', 'unqualified'];
@@ -25,7 +25,9 @@ export const createLeadSchema = z
   .strictObject(writable)
   .openapi('CreateLead', { example: { firstName: 'Grace', lastName: 'Hopper', email: 'grace@navy.example', company: 'US Navy', source: 'web', score: 70 } });
 
-export const updateLeadSchema = z.strictObject({ ...writable, lastName: personName.optional() }).openapi('UpdateLead');
+export const updateLeadSchema = z
+  .strictObject({ ...writable, lastName: personName.optional() })
+  .openapi('UpdateLead', { example: { status: 'qualified', score: 85 } });
 
 export const leadSchema = z
   .object({
@@ -46,4 +48,23 @@ export const leadSchema = z
     convertedContactId: z.uuid().nullable(),
     ...timestampsSchema,
   })
-  .openapi('Lead');
+  .openapi('Lead', {
+    example: {
+      id: exampleIds.lead,
+      firstName: 'Grace',
+      lastName: 'Hopper',
+      email: 'grace@navy.example',
+      phone: '+1 202 555 0147',
+      company: 'US Navy',
+      title: 'Rear Admiral',
+      source: 'web',
+      status: 'qualified',
+      score: 85,
+      ownerId: exampleIds.user,
+      notes: 'Asked for a demo of the pipeline reports.',
+      customFields: { segment: 'enterprise' },
+      convertedAt: null,
+      convertedContactId: null,
+      ...exampleTimestamps,
+    },
+  });

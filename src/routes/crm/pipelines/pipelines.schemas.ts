@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { idField, timestampsSchema } from '../shared/fields.ts';
+import { exampleIds, exampleTimestamps, idField, timestampsSchema } from '../shared/fields.ts';
 
 export const MAX_STAGES = 50;
 
@@ -54,7 +54,17 @@ export const updatePipelineSchema = z
       .optional()
       .openapi({ description: 'The full new stage list, in order: keep a stage by sending its id; stages left out are removed (409 if deals use them)' }),
   })
-  .openapi('UpdatePipeline');
+  .openapi('UpdatePipeline', {
+    example: {
+      name: 'New business',
+      stages: [
+        { id: exampleIds.stages[0], name: 'Qualification', probability: 10 },
+        { name: 'Demo', probability: 30 },
+        { id: exampleIds.stages[1], name: 'Proposal', probability: 50 },
+        { id: exampleIds.stages[2], name: 'Negotiation', probability: 80 },
+      ],
+    },
+  });
 
 export const stageSchema = z
   .object({
@@ -63,7 +73,7 @@ export const stageSchema = z
     probability: z.number().int(),
     position: z.number().int().openapi({ description: '1-based order in the pipeline' }),
   })
-  .openapi('Stage');
+  .openapi('Stage', { example: { id: exampleIds.stages[0], name: 'Qualification', probability: 10, position: 1 } });
 
 export const pipelineSchema = z
   .object({
@@ -73,6 +83,18 @@ export const pipelineSchema = z
     stages: z.array(stageSchema),
     ...timestampsSchema,
   })
-  .openapi('Pipeline');
+  .openapi('Pipeline', {
+    example: {
+      id: exampleIds.pipeline,
+      name: 'Sales',
+      isDefault: true,
+      stages: [
+        { id: exampleIds.stages[0], name: 'Qualification', probability: 10, position: 1 },
+        { id: exampleIds.stages[1], name: 'Proposal', probability: 50, position: 2 },
+        { id: exampleIds.stages[2], name: 'Negotiation', probability: 80, position: 3 },
+      ],
+      ...exampleTimestamps,
+    },
+  });
 
 export type StageUpdate = z.infer<typeof stageUpdate>;

@@ -46,7 +46,9 @@ const importResult = z
     failed: z.number().int(),
     errors: z.array(z.object({ row: z.number().int(), field: z.string(), message: z.string() })),
   })
-  .openapi('ImportResult');
+  .openapi('ImportResult', {
+    example: { created: 2, updated: 1, failed: 1, errors: [{ row: 4, field: 'email', message: 'valid email is required' }] },
+  });
 
 const chunks = <T>(items: T[], size = BATCH) => Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
 

@@ -19,6 +19,7 @@ import { authorize } from '../../../middleware/authorize.ts';
 import { idempotency } from '../../../middleware/idempotency.ts';
 import { normalizeActivities, type RecentActivity, recentActivitiesSql } from './activities-embed.ts';
 import { type CustomFieldResource, customFieldFilters, validateCustomFields } from './custom-fields.ts';
+import { exampleIds } from './fields.ts';
 import { type FilterSpec, listQuery, listQuerySchema } from './list-query.ts';
 import { assertReferences } from './references.ts';
 import { checkIfMatch, etagOf, stale, toApi } from './records.ts';
@@ -86,6 +87,18 @@ const listSpecOf = <T extends CrmTable>(config: CrmResourceConfig<T>) => ({
   customFields: config.customFields !== undefined,
 });
 
+/** One entry of `recentActivities` as GET /{id} returns it (src/routes/crm/shared/activities-embed.ts). */
+const recentActivityExample = {
+  id: exampleIds.activity,
+  type: 'call',
+  subject: 'Discovery call',
+  body: 'Budget approved; send the proposal.',
+  dueAt: '2026-03-01T09:00:00+00:00',
+  completedAt: '2026-03-01T09:45:00+00:00',
+  ownerId: exampleIds.user,
+  createdAt: '2026-02-26T14:05:00+00:00',
+};
+
 /**
  * The five CRUD routes of a CRM resource. A function of the resource's
  * schemas, so each resource's router type (CrudRouter) is computed where they
@@ -96,9 +109,15 @@ export function crmRoutes<T extends CrmTable, C extends z.ZodObject, U extends z
   const tags = [resource[0]?.toUpperCase() + resource.slice(1)];
   const record = config.schemas.record;
   const recentActivities = z.array(z.record(z.string(), z.unknown()));
+  // extend() copies the record's example; the detail's adds the embedded activities.
+  const recordExample = record.meta()?.example as Record<string, unknown> | undefined;
   // extend() on a type parameter would lose the record's fields: the cast names the result's type.
   const detail = config.embedActivities
-    ? (record.extend({ recentActivities }) as unknown as z.ZodObject<R['shape'] & { recentActivities: typeof recentActivities }>)
+    ? (record
+        .extend({ recentActivities })
+        .openapi({ example: recordExample && { ...recordExample, recentActivities: [recentActivityExample] } }) as unknown as z.ZodObject<
+        R['shape'] & { recentActivities: typeof recentActivities }
+      >)
     : record;
   const listSpec = listSpecOf(config);
   const action = singular.toLowerCase();
