@@ -31,6 +31,15 @@ const expectUnchanged = async () => {
 };
 
 describe('DELETE /api/tenant refusals', () => {
+  it("every tenant table's foreign key to tenants cascades (what the deletion relies on)", async () => {
+    const keys = await h.raw.query<{ table: string; action: string }>(
+      `select conrelid::regclass::text as table, confdeltype as action from pg_constraint where contype = 'f' and confrelid = 'tenants'::regclass`,
+    );
+    expect(keys.filter((k) => k.action !== 'c')).toEqual([]);
+    const tables = await tenantTableNames(h);
+    expect(tables.filter((t) => !keys.some((k) => k.table === t))).toEqual([]);
+  });
+
   it('the fill gave the tenant rows in every table that matters', () => {
     for (const table of ['tenants', 'users', 'refresh_tokens', 'invitations', 'api_keys', 'idempotency_keys', 'security_events', 'audit_logs', 'leads', 'contacts', 'accounts', 'deals', 'pipelines', 'stages', 'activities', 'custom_field_definitions']) {
       expect(before.acme[table], table).toBeGreaterThan(0);
