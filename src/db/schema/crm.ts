@@ -224,6 +224,8 @@ export const activities = pgTable(
     index('activities_tenant_related_idx').on(t.tenantId, t.relatedType, t.relatedId, t.createdAt.desc()),
     index('activities_tenant_owner_idx').on(t.tenantId, t.ownerId, t.createdAt.desc()),
     index('activities_tenant_updated_idx').on(t.tenantId, t.updatedAt, t.id),
+    // Overdue open tasks (GET /api/reports/activity): without it the report reads every activity of the tenant.
+    index('activities_tenant_open_tasks_idx').on(t.tenantId, t.dueAt).where(sql`${t.type} = 'task' and ${t.completedAt} is null`),
     index('activities_search_idx').using('gin', sql`${t.search} gin_trgm_ops`),
     tenantIsolation('activities'),
   ],

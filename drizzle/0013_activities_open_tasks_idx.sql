@@ -1,0 +1,1 @@
+CREATE INDEX "activities_tenant_open_tasks_idx" ON "activities" USING btree ("tenant_id","due_at") WHERE "activities"."type" = 'task' and "activities"."completed_at" is null;
