@@ -5,7 +5,6 @@ import { authorize } from '../../middleware/authorize.ts';
 import { apiKeySchema, apiKeyWithSecretSchema, createApiKeySchema } from './api-keys.schemas.ts';
 
 const tags = ['API keys'];
-const security = [{ bearerAuth: [] }];
 // Tenant admins (or keys holding api_keys:admin) of Enterprise tenants.
 const admin = authorize('api_keys', 'admin', 'apiKeys');
 const noStore = { 'Cache-Control': { schema: { type: 'string' as const }, description: 'no-store: the body carries a secret' } };
@@ -14,7 +13,6 @@ export const create = createRoute({
   method: 'post',
   path: '/',
   tags,
-  security,
   summary: 'Create an API key',
   description:
     'Returns the secret once. Only its SHA-256 is stored, so it cannot be shown again (rotate to get a new one). Not replayable with Idempotency-Key: a replay would have to return the secret a second time.',
@@ -30,7 +28,6 @@ export const list = createRoute({
   method: 'get',
   path: '/',
   tags,
-  security,
   summary: "List the tenant's API keys (never their secrets)",
   middleware: [admin] as const,
   request: { query: paginationQuery },
@@ -44,7 +41,6 @@ export const get = createRoute({
   method: 'get',
   path: '/{id}',
   tags,
-  security,
   summary: 'Get an API key (never its secret)',
   middleware: [admin] as const,
   request: { params: uuidParam },
@@ -55,7 +51,6 @@ export const rotate = createRoute({
   method: 'post',
   path: '/{id}/rotate',
   tags,
-  security,
   summary: 'Rotate an API key: a new secret, the old one stops working at once',
   description: 'Same key (id, name, scopes, expiry, counters); only the secret changes. Revoked or expired keys cannot be rotated (409).',
   middleware: [admin] as const,
@@ -70,7 +65,6 @@ export const revoke = createRoute({
   method: 'post',
   path: '/{id}/revoke',
   tags,
-  security,
   summary: 'Revoke an API key (effective on its next request)',
   description: 'Idempotent: revoking a revoked key answers the key as it is.',
   middleware: [admin] as const,

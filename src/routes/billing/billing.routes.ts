@@ -5,7 +5,6 @@ import { paidPlans } from '../../lib/plans.ts';
 import { authorize } from '../../middleware/authorize.ts';
 
 const tags = ['Billing'];
-const security = [{ bearerAuth: [] }];
 const usageEntry = z.object({ used: z.number().int(), limit: z.number().int().nullable().openapi({ description: 'null: unlimited' }) });
 
 const billingSchema = z
@@ -40,7 +39,6 @@ export const get = createRoute({
   method: 'get',
   path: '/',
   tags,
-  security,
   summary: "The tenant's plan, subscription status, period end and usage against its limits",
   middleware: [authorize('billing', 'read')] as const,
   responses: { 200: jsonContent(dataEnvelope(billingSchema), 'Billing state'), ...errorResponses(401, 403) },
@@ -50,7 +48,6 @@ export const checkout = createRoute({
   method: 'post',
   path: '/checkout',
   tags,
-  security,
   summary: 'Start a Stripe Checkout Session for a paid plan',
   description: 'Returns the Checkout URL to send the admin to. The plan applies when Stripe confirms the subscription (webhook). A tenant that already has a subscription changes plans in the billing portal.',
   middleware: [authorize('billing', 'admin')] as const,
@@ -69,7 +66,6 @@ export const portal = createRoute({
   method: 'post',
   path: '/portal',
   tags,
-  security,
   summary: 'Open a Stripe billing-portal session (payment method, invoices, plan changes, cancellation)',
   middleware: [authorize('billing', 'admin')] as const,
   responses: {

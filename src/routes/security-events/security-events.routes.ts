@@ -38,7 +38,6 @@ export const list = createRoute({
   method: 'get',
   path: '/',
   tags: ['Security'],
-  security: [{ bearerAuth: [] }],
   summary: 'List security events (tenant mismatches, refresh-token reuse, ...)',
   description:
     'Newest first. `format=csv` (or `Accept: text/csv`) answers as `GET /api/security-events/export`. Events older than SECURITY_EVENT_RETENTION_DAYS are pruned by the retention job.',
@@ -59,7 +58,6 @@ export const exportCsv = createRoute({
   method: 'get',
   path: '/export',
   tags: ['Security'],
-  security: [{ bearerAuth: [] }],
   summary: 'Export security events as CSV',
   description: 'Streams every matching event, newest first, as RFC 4180 CSV; the export is audited (`security_event.exported`).',
   middleware: [authorize('security_events', 'export')] as const,

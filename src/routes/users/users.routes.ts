@@ -6,13 +6,11 @@ import { paginationQuery, paginationSchema } from '../../lib/pagination.ts';
 import { emailSchema, nameSchema, userSchema } from './users.schemas.ts';
 
 const tags = ['Users'];
-const security = [{ bearerAuth: [] }];
 
 export const list = createRoute({
   method: 'get',
   path: '/',
   tags,
-  security,
   summary: 'List users of the tenant',
   middleware: [authorize('users', 'read')] as const,
   request: {
@@ -31,7 +29,6 @@ export const get = createRoute({
   method: 'get',
   path: '/{id}',
   tags,
-  security,
   summary: 'Get a user',
   middleware: [authorize('users', 'read')] as const,
   request: { params: uuidParam },
@@ -42,7 +39,6 @@ export const update = createRoute({
   method: 'patch',
   path: '/{id}',
   tags,
-  security,
   summary: "Change a user's role, status or name",
   description: 'Nobody changes their own role or status, or grants a role above their own. Deactivation ends access at once.',
   middleware: [authorize('users', 'admin')] as const,
@@ -69,7 +65,6 @@ export const invite = createRoute({
   method: 'post',
   path: '/invitations',
   tags,
-  security,
   summary: 'Invite a user by email and role',
   description: 'Sends the invitation email and returns `acceptUrl` (single use, expiring) for "copy invite link".',
   middleware: [authorize('users', 'admin')] as const,

@@ -5,14 +5,12 @@ import { authorize } from '../../../middleware/authorize.ts';
 import { createCustomFieldSchema, customFieldSchema, listCustomFieldsQuery, updateCustomFieldSchema } from './custom-fields.schemas.ts';
 
 const tags = ['Custom fields'];
-const security = [{ bearerAuth: [] }];
 const enterprise = 'Enterprise plan only (403 plan_feature_unavailable otherwise).';
 
 export const list = createRoute({
   method: 'get',
   path: '/',
   tags,
-  security,
   summary: 'List custom field definitions',
   description: `Oldest first (the order a form shows them). ${enterprise}`,
   middleware: [authorize('custom_fields', 'read', 'customFields')] as const,
@@ -27,7 +25,6 @@ export const create = createRoute({
   method: 'post',
   path: '/',
   tags,
-  security,
   summary: 'Define a custom field',
   description: `Values are then validated on every write of the resource and filterable with \`cf.<key>\`. ${enterprise}`,
   middleware: [authorize('custom_fields', 'write', 'customFields')] as const,
@@ -39,7 +36,6 @@ export const get = createRoute({
   method: 'get',
   path: '/{id}',
   tags,
-  security,
   summary: 'Get a custom field definition',
   middleware: [authorize('custom_fields', 'read', 'customFields')] as const,
   request: { params: uuidParam },
@@ -50,7 +46,6 @@ export const update = createRoute({
   method: 'patch',
   path: '/{id}',
   tags,
-  security,
   summary: 'Change a custom field definition',
   description: 'Label, required and options can always change (an option that stored values use cannot be removed); key and type only while no record has a value. Honours `If-Match`.',
   middleware: [authorize('custom_fields', 'write', 'customFields')] as const,
@@ -62,7 +57,6 @@ export const remove = createRoute({
   method: 'delete',
   path: '/{id}',
   tags,
-  security,
   summary: 'Delete a custom field definition',
   description: 'Removes the value from every record of the resource in the same transaction. Honours `If-Match`.',
   middleware: [authorize('custom_fields', 'delete', 'customFields')] as const,

@@ -46,7 +46,6 @@ export const convertRoute = createRoute({
   method: 'post',
   path: '/{id}/convert',
   tags: ['Leads'],
-  security: [{ bearerAuth: [] }],
   summary: 'Convert a lead into a contact, optionally with an account and a deal',
   description:
     'One transaction: creates a contact from the lead (or links the existing contact with the same email), optionally creates or links an account ' +

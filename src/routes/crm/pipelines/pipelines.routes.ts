@@ -5,13 +5,11 @@ import { authorize } from '../../../middleware/authorize.ts';
 import { createPipelineSchema, pipelineSchema, updatePipelineSchema } from './pipelines.schemas.ts';
 
 const tags = ['Pipelines'];
-const security = [{ bearerAuth: [] }];
 
 export const list = createRoute({
   method: 'get',
   path: '/',
   tags,
-  security,
   summary: 'List pipelines with their stages',
   middleware: [authorize('pipelines', 'read')] as const,
   request: { query: paginationQuery.extend({ tenantId: z.string().max(64).optional() }).strict() },
@@ -25,7 +23,6 @@ export const create = createRoute({
   method: 'post',
   path: '/',
   tags,
-  security,
   summary: 'Create a pipeline with its ordered stages',
   description: '`isDefault: true` makes it the tenant’s default pipeline (the previous default stops being one).',
   middleware: [authorize('pipelines', 'write')] as const,
@@ -37,7 +34,6 @@ export const get = createRoute({
   method: 'get',
   path: '/{id}',
   tags,
-  security,
   summary: 'Get a pipeline with its stages in order',
   middleware: [authorize('pipelines', 'read')] as const,
   request: { params: uuidParam },
@@ -48,7 +44,6 @@ export const update = createRoute({
   method: 'patch',
   path: '/{id}',
   tags,
-  security,
   summary: 'Rename a pipeline, make it the default, or replace/reorder/add stages',
   description:
     'Send `If-Match` with the ETag you read to avoid overwriting a concurrent change (412 when stale). ' +
@@ -62,7 +57,6 @@ export const remove = createRoute({
   method: 'delete',
   path: '/{id}',
   tags,
-  security,
   summary: 'Delete a pipeline and its stages',
   description: 'A pipeline that still has deals cannot be deleted (409).',
   middleware: [authorize('pipelines', 'delete')] as const,

@@ -35,7 +35,6 @@ export function registerExport<T extends CrmTable>(router: OpenAPIHono<AppEnv>, 
     method: 'get',
     path: '/export',
     tags: [`${crm.singular}s`],
-    security: [{ bearerAuth: [] }],
     summary: `Export ${resource} as CSV`,
     description:
       'Takes the list filters, `q` and `sort` (not `limit`, `cursor` or `include`) and streams every matching record as RFC 4180 CSV. Cells starting with `=`, `+`, `-`, `@`, tab or CR are prefixed with `\'` so spreadsheets do not run them as formulas.',

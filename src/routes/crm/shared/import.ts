@@ -106,7 +106,6 @@ export function registerImport<T extends CrmTable>(router: OpenAPIHono<AppEnv>, 
     method: 'post',
     path: '/import',
     tags: [`${crm.singular}s`],
-    security: [{ bearerAuth: [] }],
     summary: `Import ${resource} (JSON array or CSV)`,
     description: [
       `Up to ${MAX_IMPORT_ROWS.toLocaleString('en')} rows, each validated like a create. Rows whose ${key} matches an existing ${action} (case-insensitively) update it; the others are created.`,
