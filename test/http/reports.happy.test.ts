@@ -21,7 +21,7 @@ async function insert(sql: string, params: unknown[]): Promise<string> {
 
 beforeAll(async () => {
   h = await createHarness();
-  [admin, manager, sales, readOnly] = await Promise.all(['tenant_admin', 'manager', 'sales_user', 'read_only'].map((r) => h.login('acme', r as never)));
+  ({ tenant_admin: admin, manager, sales_user: sales, read_only: readOnly } = await h.loginAll('acme'));
   acme = await h.tenantId('acme');
   for (const table of ['activities', 'deals', 'leads', 'contacts', 'accounts', 'stages', 'pipelines']) {
     await h.raw.query(`delete from ${table} where tenant_id = $1`, [acme]);
