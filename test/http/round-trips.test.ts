@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness, json, type Session, usingPostgres } from '../harness.ts';
 import { createKey } from './api-keys.helpers.ts';
@@ -72,5 +73,25 @@ describe('round trips per request', () => {
     const { roundTrips, statements } = await measure('PATCH', `/api/leads/${leadId}`, admin.accessToken, { status: 'contacted' });
     expect(statements.some((s) => /^update "leads"/.test(s))).toBe(true);
     expect(roundTrips).toBe(trips(statements.length + 1));
+  });
+});
+
+describe('credential freshness with the cache', () => {
+  it('a role change through the API applies on the very next request, though the credential was cached', async () => {
+    const manager = await h.login('acme', 'manager');
+    expect((await h.request('GET', '/api/leads?limit=1', { token: manager.accessToken })).status).toBe(200);
+    const demoted = await h.request('PATCH', `/api/users/${manager.userId}`, { token: admin.accessToken, body: { role: 'read_only' } });
+    expect(demoted.status).toBe(200);
+    // The role change bumped the token version: the old token is refused at once, not after the TTL.
+    expect((await h.request('GET', '/api/leads?limit=1', { token: manager.accessToken })).status).toBe(401);
+  });
+
+  it('a change made behind this instance (another instance, or SQL) is served from the cache until the TTL, then applies', async () => {
+    const sales = await h.login('acme', 'sales_user');
+    expect((await h.request('GET', '/api/leads?limit=1', { token: sales.accessToken })).status).toBe(200);
+    await h.db.transaction(sales.tenantId, (q) => q.execute(sql`update users set status = 'inactive' where id = ${sales.userId}`));
+    expect((await h.request('GET', '/api/leads?limit=1', { token: sales.accessToken })).status).toBe(200);
+    h.principals.clear(); // what the TTL (≤ 60 s) does
+    expect((await h.request('GET', '/api/leads?limit=1', { token: sales.accessToken })).status).toBe(401);
   });
 });
