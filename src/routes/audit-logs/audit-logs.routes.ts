@@ -4,7 +4,6 @@ import { paginationQuery, paginationSchema } from '../../lib/pagination.ts';
 import { authorize } from '../../middleware/authorize.ts';
 
 const tags = ['Audit'];
-const security = [{ bearerAuth: [] }];
 export const actorTypes = ['user', 'api_key', 'platform', 'system'] as const;
 
 const isoDateTime = z.iso.datetime({ offset: true }).or(z.iso.date());
@@ -52,7 +51,6 @@ export const list = createRoute({
   method: 'get',
   path: '/',
   tags,
-  security,
   summary: 'List audit log rows (newest first)',
   description:
     'Filters combine with AND. `format=csv` (or `Accept: text/csv`) answers as `GET /api/audit-logs/export` (same filters, no paging; needs the `audit_logs` export permission).',
@@ -68,7 +66,6 @@ export const exportCsv = createRoute({
   method: 'get',
   path: '/export',
   tags,
-  security,
   summary: 'Export the audit log as CSV',
   description:
     'Streams every row matching the filters, newest first, as RFC 4180 CSV (formula-like cells prefixed with `\'`), read in batches so memory stays flat. The export itself is audited (`audit_log.exported`).',
@@ -84,7 +81,6 @@ export const verify = createRoute({
   method: 'get',
   path: '/verify',
   tags,
-  security,
   summary: "Verify the tenant's audit hash chain",
   description:
     'Recomputes every row\'s content hash and link in one query. `reason`: `content_mismatch` (a row was edited), `hash_mismatch` (its hash was forged), `chain_broken` (a row is missing or out of order before this one), `chain_start_mismatch` (the oldest rows were removed without a prune record), `chain_head_mismatch` (the newest rows were removed).',

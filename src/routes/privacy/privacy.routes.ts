@@ -6,7 +6,6 @@ export const erase = createRoute({
   method: 'post',
   path: '/erase',
   tags: ['Privacy'],
-  security: [{ bearerAuth: [] }],
   summary: 'Erase a person (right to be forgotten)',
   description:
     "In one transaction: deletes the tenant's leads and contacts with this email (case-insensitive) and their activities, redacts the email and the person's name in earlier audit diffs, and appends a chained `privacy.erased` audit event that records each redacted row's original and redacted content hash, so `GET /api/audit-logs/verify` stays valid. An email with no records answers zeros.",
