@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness, json, type Session } from '../harness.ts';
+import { createKey } from './api-keys.helpers.ts';
 
 /**
  * A small fixed data set in acme (its CRM rows deleted first), inserted as
@@ -205,5 +206,21 @@ describe('GET /api/reports/activity', () => {
     ]);
     const mine = (await json(await get('/api/reports/activity?from=2026-01-01&to=2026-01-31', sales))).data;
     expect(mine.users).toEqual([{ userId: sales.userId, name: expect.any(String), byType: { call: 2, email: 1, task: 2 }, total: 5, overdueTasks: 1 }]);
+  });
+});
+
+describe('reports through API keys', () => {
+  it('a key with reports:read sees the whole tenant (keys own no records); without it, 403', async () => {
+    const key = await createKey(h, admin.accessToken, { scopes: ['reports:read'] });
+    const res = await h.request('GET', '/api/reports/pipeline', { token: key.secret });
+    expect(res.status).toBe(200);
+    expect((await json(res)).data.totals).toEqual([
+      { currency: 'EUR', count: 2, amount: 20333, weightedAmount: 7033.3 },
+      { currency: 'USD', count: 3, amount: 4502, weightedAmount: 700.45 },
+    ]);
+    const other = await createKey(h, admin.accessToken, { scopes: ['deals:read', 'leads:read'] });
+    const refused = await h.request('GET', '/api/reports/funnel', { token: other.secret });
+    expect(refused.status).toBe(403);
+    expect((await json(refused)).error).toBe('insufficient_permissions');
   });
 });
