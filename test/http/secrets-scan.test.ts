@@ -1,11 +1,12 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { registerTenant } from '../billing-tenants.ts';
 import { createHarness, DEMO_PASSWORD, type Harness, json, type Session } from '../harness.ts';
 import { startReceiver } from './webhooks.helpers.ts';
 
 /**
  * Issues every kind of secret the API hands out (passwords sent, access and
- * refresh tokens, API keys, invitation tokens, webhook signing secrets), then
+ * refresh tokens, API keys, invitation and password-reset tokens, webhook
+ * signing secrets), then
  * scans everything that is kept or shown afterwards: every captured log line,
  * every audit_logs and security_events row, and the body of every response
  * that is not one of the few that hand a secret to its owner. Zero hits.
@@ -29,6 +30,7 @@ async function call(method: string, path: string, init: Parameters<Harness['requ
 const WRONG_PASSWORD = 'Not-The-Right-Passphrase-99';
 const NEW_PASSWORD = 'Invitee-long-passphrase-31';
 const REGISTER_PASSWORD = 'Plenty-long-passphrase-42';
+const RESET_PASSWORD = 'Reset-long-passphrase-77';
 
 beforeAll(async () => {
   h = await createHarness();
@@ -72,6 +74,14 @@ beforeAll(async () => {
   const hookRotated = await json(await h.request('POST', `/api/webhooks/${hook.data?.id}/rotate-secret`, { token: admin.accessToken }));
   keep(hookRotated.data?.secret);
 
+  // A password reset: the emailed token and the new password.
+  await call('POST', '/api/auth/password/forgot', { body: { email: 'manager@acme.example', tenant: 'acme' }, ip: '10.66.0.1' });
+  await vi.waitFor(() => expect(h.emails.some((m) => m.to === 'manager@acme.example' && m.text.includes('token='))).toBe(true));
+  const resetToken = decodeURIComponent(/token=(\S+)/.exec(h.emails.filter((m) => m.to === 'manager@acme.example').at(-1)?.text ?? '')?.[1] ?? '');
+  keep(resetToken, RESET_PASSWORD);
+  expect((await call('POST', '/api/auth/password/reset', { body: { token: resetToken, password: RESET_PASSWORD } })).status).toBe(204);
+  await call('POST', '/api/auth/password/reset', { body: { token: resetToken, password: RESET_PASSWORD } });
+
   // Logout with a refresh token in the body; a password change of another user through PATCH is refused as an unknown field.
   const support = sessions[3] as Session;
   await call('POST', '/api/auth/logout', { token: support.accessToken, body: { refreshToken: support.refreshToken } });
@@ -98,7 +108,8 @@ describe('secret scan', () => {
     const stored = await h.raw.query<{ v: string }>(
       `select password_hash as v from users where password_hash is not null
        union all select token_hash from refresh_tokens union all select token_hash from api_keys
-       union all select token_hash from invitations union all select secret_encrypted from webhook_endpoints`,
+       union all select token_hash from invitations union all select token_hash from password_resets
+       union all select secret_encrypted from webhook_endpoints`,
     );
     expect(stored.length).toBeGreaterThan(10);
     keep(...stored.map((r) => r.v));
