@@ -143,9 +143,14 @@ async function deliver(o: DeliveryOptions & { now: () => number }, claimed: Clai
     } else {
       const body = JSON.stringify(event.payload);
       const timestamp = Math.floor(o.now() / 1000);
-      const secret = await decryptSecret(secretKeyMaterial(o.config), claimed.tenantId, endpoint.secretEncrypted);
-      const signature = await signWebhook(secret, event.id, timestamp, body);
-      outcome = await post(o, endpoint.url, { 'webhook-id': event.id, 'webhook-timestamp': String(timestamp), 'webhook-signature': signature }, body);
+      // Unreadable after a change of WEBHOOK_SECRET_KEY/JWT_SECRET: a failed attempt (retried, then dead) until the secret is rotated.
+      const secret = await decryptSecret(secretKeyMaterial(o.config), claimed.tenantId, endpoint.secretEncrypted).catch(() => null);
+      if (secret === null) {
+        outcome = { ok: false, statusCode: null, latencyMs: null, error: 'signing secret unreadable (encryption key changed): rotate the secret' };
+      } else {
+        const signature = await signWebhook(secret, event.id, timestamp, body);
+        outcome = await post(o, endpoint.url, { 'webhook-id': event.id, 'webhook-timestamp': String(timestamp), 'webhook-signature': signature }, body);
+      }
     }
   }
   const disabled = await record(o, claimed, endpoint.id, outcome);

@@ -256,6 +256,15 @@ describe('delivery', () => {
     expect(events.find((e) => e.type === 'account.imported')!.data).toMatchObject({ created: 2, updated: 0, failed: 0, rows: 2 });
   });
 
+  it('an endpoint secret that no longer decrypts (encryption key changed) fails the attempt without calling the receiver', async () => {
+    const { id } = await createEndpoint(h, admin.accessToken, { url: receiver.url, eventTypes: ['lead.created'] });
+    await createLead('OtherKey');
+    await drain(h, { env: { WEBHOOK_SECRET_KEY: 'another-key-that-is-long-enough-0123456789' }, retryDelaysMs: [60_000] });
+    expect(receiver.received).toHaveLength(0);
+    const [delivery] = await deliveriesOf(id);
+    expect(delivery).toMatchObject({ status: 'failed', attempt: 1, lastError: expect.stringContaining('rotate the secret') });
+  });
+
   it('records an event only if the change commits', async () => {
     await createEndpoint(h, admin.accessToken, { url: receiver.url, eventTypes: ['*'] });
     const before = await h.raw.query<{ n: number }>('select count(*)::int as n from webhook_events');
