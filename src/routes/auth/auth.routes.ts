@@ -69,7 +69,7 @@ export const refresh = createRoute({
   path: '/refresh',
   tags,
   summary: 'Exchange a refresh token for new tokens (single use; reuse revokes the family)',
-  request: { body: jsonBody(z.strictObject({ refreshToken: z.string().min(1).max(512) }).openapi('RefreshRequest')) },
+  request: { body: jsonBody(z.strictObject({ refreshToken: z.string().min(1).max(512) }).openapi('RefreshRequest', { example: { refreshToken: 'rt_5mX2qL9vK3pW8nR4tY7uZ1aB6cD0eF2gH4iJ6kL8mN0' } })) },
   responses: { 200: jsonContent(sessionSchema, 'New tokens'), ...errorResponses(400, 401, 403) },
 });
 
@@ -80,7 +80,7 @@ export const logout = createRoute({
   summary: 'Revoke the refresh token family of this session',
   security: [{ bearerAuth: [] }],
   middleware: [authenticate, userOnly('log out (revoke the key instead)')] as const,
-  request: { body: jsonBody(z.strictObject({ refreshToken: z.string().min(1).max(512) })) },
+  request: { body: jsonBody(z.strictObject({ refreshToken: z.string().min(1).max(512) }).openapi({ example: { refreshToken: 'rt_5mX2qL9vK3pW8nR4tY7uZ1aB6cD0eF2gH4iJ6kL8mN0' } })) },
   responses: { 204: { description: 'Logged out' }, ...errorResponses(400, 401) },
 });
 
@@ -113,7 +113,7 @@ export const acceptInvitation = createRoute({
           password: passwordSchema,
           name: nameSchema.optional(),
         })
-        .openapi('AcceptInvitationRequest'),
+        .openapi('AcceptInvitationRequest', { example: { token: 'inv_Qm9vdHN0cmFwIGludml0YXRpb24gdG9rZW4', password: 'Correct-Horse-42', name: 'Hank Scorpio' } }),
     ),
   },
   responses: { 200: jsonContent(sessionSchema, 'Activated; tokens'), ...errorResponses(400, 401, 403, 404) },

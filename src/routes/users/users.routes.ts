@@ -59,7 +59,15 @@ export const update = createRoute({
 
 const invitationSchema = z
   .object({ id: z.uuid(), userId: z.uuid(), email: z.string(), role: z.enum(roles), expiresAt: z.string().datetime() })
-  .openapi('Invitation');
+  .openapi('Invitation', {
+    example: {
+      id: 'f1e2d3c4-b5a6-4978-8a1b-2c3d4e5f6a7b',
+      userId: '7c9e6679-7425-40de-944b-e07fc1f90ae7',
+      email: 'hank@acme.example',
+      role: 'sales_user',
+      expiresAt: '2026-02-19T10:15:00.000Z',
+    },
+  });
 
 export const invite = createRoute({
   method: 'post',
@@ -76,7 +84,12 @@ export const invite = createRoute({
     ),
   },
   responses: {
-    201: jsonContent(dataEnvelope(z.object({ invitation: invitationSchema, acceptUrl: z.string().url() })), 'Invitation created'),
+    201: jsonContent(dataEnvelope(
+        z.object({
+          invitation: invitationSchema,
+          acceptUrl: z.string().url().openapi({ example: 'https://app.example.com/accept-invitation?token=inv_Qm9vdHN0cmFwIGludml0YXRpb24gdG9rZW4' }),
+        }),
+      ), 'Invitation created'),
     ...errorResponses(400, 401, 402, 403, 409),
   },
 });
