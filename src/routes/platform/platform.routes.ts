@@ -27,7 +27,20 @@ const platformTenantSchema = z
     usage: z.object({ users: usageEntry, leadsAndContacts: usageEntry }),
     createdAt: z.string().datetime(),
   })
-  .openapi('PlatformTenant');
+  .openapi('PlatformTenant', {
+    example: {
+      id: '3a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d',
+      slug: 'acme',
+      name: 'Acme Corp',
+      status: 'active',
+      plan: 'enterprise',
+      planOverride: null,
+      subscription: { status: 'active', currentPeriodEnd: '2026-03-12T10:15:00.000Z', pastDueSince: null, stripeSubscriptionId: 'sub_1QaBcDeFgHiJkL' },
+      stripeCustomerId: 'cus_QaBcDeFgHiJkLm',
+      usage: { users: { used: 5, limit: null }, leadsAndContacts: { used: 1843, limit: null } },
+      createdAt: '2026-01-05T08:00:00.000Z',
+    },
+  });
 
 const tenantParam = z.object({
   tenant: z
