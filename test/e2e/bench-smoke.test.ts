@@ -45,8 +45,10 @@ it.skipIf('skip' in setup)(
       expect(l.p99, l.name).toBeGreaterThanOrEqual(l.p50);
       expect(l.rssAfterMb, l.name).toBeGreaterThan(10);
     }
-    // A 1 s load on a busy CI box may finish no write or login (bcrypt); reads always complete some.
-    for (const l of r.load.filter((x) => x.name !== 'login' && x.name !== 'create')) expect(l.reqPerSec, l.name).toBeGreaterThan(0);
+    // A 1 s load on a busy CI box may finish no write, login (bcrypt) or report; the indexed reads always complete some.
+    for (const l of r.load.filter((x) => ['list', 'list_status', 'deep_page', 'get_with_activities', 'api_key_list'].includes(x.name))) {
+      expect(l.reqPerSec, l.name).toBeGreaterThan(0);
+    }
     expect(r.load.find((l) => l.name === 'list')?.ratioToCeiling).toBeGreaterThan(0);
     expect(r.ceiling.length).toBe(r.meta.connections.length);
     expect(r.ceiling.every((c) => c.reqPerSec > 0 && c.errors === 0)).toBe(true);
