@@ -13,7 +13,9 @@ export const receive = createRoute({
   request: { headers: z.object({ 'stripe-signature': z.string().min(1).max(2000) }) },
   responses: {
     200: jsonContent(
-      z.object({ data: z.object({ eventId: z.string(), outcome: z.enum(['applied', 'stale', 'ignored', 'duplicate']) }) }),
+      z.object({
+        data: z.object({ eventId: z.string(), outcome: z.enum(['applied', 'stale', 'ignored', 'duplicate']) }).openapi({ example: { eventId: 'evt_1QaBcDeFgHiJkLmN', outcome: 'applied' } }),
+      }),
       'Acknowledged',
     ),
     // 503: webhook secret not configured, or the database is down (Stripe retries).
