@@ -451,16 +451,17 @@ async function bcryptRuns(): Promise<Results['bcrypt']> {
 }
 
 /**
- * CPU time of the Worker's startup phase from wrangler's profile: the sampled
- * time outside (idle), without the gap before the first sample (profiler start).
+ * CPU time of the Worker's startup phase from wrangler's profile: samples
+ * outside (idle) times the median sampling interval. Summing the raw deltas
+ * instead would count every stretch the process was descheduled on a busy
+ * machine as startup work.
  */
 function startupCpuMs(profile: { nodes: { id: number; callFrame: { functionName: string } }[]; samples: number[]; timeDeltas: number[] }): number {
   const idle = new Set(profile.nodes.filter((n) => n.callFrame.functionName === '(idle)').map((n) => n.id));
-  let micros = 0;
-  profile.samples.forEach((sample, i) => {
-    if (i > 0 && !idle.has(sample)) micros += profile.timeDeltas[i] ?? 0;
-  });
-  return round(micros / 1000, 1);
+  const deltas = profile.timeDeltas.slice(1).sort((a, b) => a - b);
+  const interval = deltas[Math.floor(deltas.length / 2)] ?? 0;
+  const busy = profile.samples.slice(1).filter((sample) => !idle.has(sample)).length;
+  return round((busy * interval) / 1000, 1);
 }
 
 /** The Worker bundle as deployed (minified, gzip) and its startup, from wrangler. */
