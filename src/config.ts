@@ -11,10 +11,11 @@ const csv = z
 
 const int = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
-/** Retention (src/jobs/retention.ts): days audit rows and security events are kept; also read alone by the retention CLI. */
+/** Retention (src/jobs/retention.ts): days audit rows, security events and the finished webhook outbox are kept; also read alone by the retention CLI. */
 export const retentionSchema = z.object({
   AUDIT_RETENTION_DAYS: int(365),
   SECURITY_EVENT_RETENTION_DAYS: int(90),
+  WEBHOOK_RETENTION_DAYS: int(30),
 });
 
 export const configSchema = z.object({

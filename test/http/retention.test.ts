@@ -10,7 +10,7 @@ let h: Harness;
 let tenant: string;
 let acme: string;
 const DAY = 86_400_000;
-const settings = { AUDIT_RETENTION_DAYS: 365, SECURITY_EVENT_RETENTION_DAYS: 90 };
+const settings = { AUDIT_RETENTION_DAYS: 365, SECURITY_EVENT_RETENTION_DAYS: 90, WEBHOOK_RETENTION_DAYS: 30 };
 
 const verify = (tenantId: string) => h.db.transaction(tenantId, (q) => verifyChain(scopedQueries(q, tenantId)));
 const auditRows = () =>
@@ -29,6 +29,40 @@ async function addSecurityEvent(days: number) {
   await h.raw.query(`insert into security_events (tenant_id, type, created_at) values ($1, 'login_rate_limited', $2)`, [tenant, daysAgo(days)]);
 }
 
+/** Outbox rows by event id: the event's age, then each delivery's status and days since it last changed. */
+const outbox: Record<string, { days: number; deliveries: [status: string, days: number][] }> = {
+  msg_old_succeeded: { days: 40, deliveries: [['succeeded', 40]] },
+  msg_old_dead: { days: 40, deliveries: [['dead', 35]] },
+  msg_old_none: { days: 40, deliveries: [] },
+  msg_old_pending: { days: 40, deliveries: [['pending', 40]] },
+  msg_old_delivering: { days: 40, deliveries: [['delivering', 40]] },
+  msg_old_failed: { days: 40, deliveries: [['failed', 40]] },
+  msg_old_mixed: { days: 40, deliveries: [['succeeded', 40], ['pending', 40]] },
+  msg_old_redelivered: { days: 40, deliveries: [['succeeded', 2]] },
+  msg_new: { days: 5, deliveries: [['succeeded', 5]] },
+};
+async function addOutbox() {
+  const [endpoint] = await h.raw.query<{ id: string }>(
+    `insert into webhook_endpoints (tenant_id, url, event_types, secret_encrypted) values ($1, 'https://hooks.example.com/x', '{*}', 'sealed') returning id`,
+    [tenant],
+  );
+  for (const [id, { days, deliveries }] of Object.entries(outbox)) {
+    await h.raw.query(`insert into webhook_events (id, tenant_id, type, payload, created_at) values ($1, $2, 'lead.created', '{}', $3)`, [id, tenant, daysAgo(days)]);
+    for (const [status, changed] of deliveries) {
+      await h.raw.query(
+        `insert into webhook_deliveries (tenant_id, event_id, endpoint_id, status, created_at, updated_at) values ($1, $2, $3, $4, $5, $6)`,
+        [tenant, id, endpoint?.id, status, daysAgo(days), daysAgo(changed)],
+      );
+    }
+  }
+}
+const outboxRows = async () => ({
+  events: (await h.raw.query<{ id: string }>('select id from webhook_events where tenant_id = $1 order by id', [tenant])).map((r) => r.id),
+  deliveries: (
+    await h.raw.query<{ event_id: string; status: string }>('select event_id, status from webhook_deliveries where tenant_id = $1 order by event_id, status', [tenant])
+  ).map((r) => `${r.event_id}:${r.status}`),
+});
+
 beforeAll(async () => {
   h = await createHarness();
   acme = await h.tenantId('acme');
@@ -38,6 +72,7 @@ beforeAll(async () => {
   await addAudit(400, 2);
   await addAudit(10, 3);
   for (const days of [200, 100, 30, 1]) await addSecurityEvent(days);
+  await addOutbox();
 });
 
 describe('retention job', () => {
@@ -46,7 +81,9 @@ describe('retention job', () => {
     const before = await auditRows();
     const report = await runRetention(h.db, settings);
     expect(report.tenants).toBeGreaterThanOrEqual(3);
-    expect(report.pruned).toEqual([{ tenantId: tenant, auditRowsPruned: 5, auditSeqs: { from: 1, to: 5 }, securityEventsPruned: 2 }]);
+    expect(report.pruned).toEqual([
+      { tenantId: tenant, auditRowsPruned: 5, auditSeqs: { from: 1, to: 5 }, securityEventsPruned: 2, webhookDeliveriesPruned: 3, webhookEventsPruned: 3 },
+    ]);
     expect(report.auditRowsPruned).toBe(5);
     expect(report.securityEventsPruned).toBe(2);
 
@@ -59,8 +96,18 @@ describe('retention job', () => {
     const events = await h.raw.query<{ created_at: Date }>('select created_at from security_events where tenant_id = $1', [tenant]);
     expect(events).toHaveLength(2);
     expect(events.every((e) => e.created_at.getTime() > Date.now() - 90 * DAY)).toBe(true);
+    expect(report.webhooksBefore.getTime()).toBeLessThanOrEqual(Date.now() - 30 * DAY);
+    expect([report.webhookDeliveriesPruned, report.webhookEventsPruned]).toEqual([3, 3]);
     // Recent data elsewhere is untouched.
     expect(await h.raw.query('select id from audit_logs where tenant_id = $1 order by seq', [acme])).toEqual(acmeBefore);
+  });
+
+  it('prunes finished webhook deliveries and their events past WEBHOOK_RETENTION_DAYS, never an unfinished delivery or its event', async () => {
+    expect(await outboxRows()).toEqual({
+      events: ['msg_new', 'msg_old_delivering', 'msg_old_failed', 'msg_old_mixed', 'msg_old_pending', 'msg_old_redelivered'],
+      // The mixed event's finished delivery goes; its pending one (and so the event) stays. A recent redelivery keeps its log.
+      deliveries: ['msg_new:succeeded', 'msg_old_delivering:delivering', 'msg_old_failed:failed', 'msg_old_mixed:pending', 'msg_old_pending:pending', 'msg_old_redelivered:succeeded'],
+    });
   });
 
   it('leaves both chains verifiable: verify starts from the row whose prev_hash is the recorded anchor', async () => {
@@ -78,7 +125,18 @@ describe('retention job', () => {
     const later = new Date(Date.now() + 400 * DAY);
     const before = await auditRows();
     const report = await runRetention(h.db, settings, later);
-    expect(report.pruned.find((p) => p.tenantId === tenant)).toMatchObject({ auditRowsPruned: 4, auditSeqs: { from: 6, to: 9 }, securityEventsPruned: 2 });
+    expect(report.pruned.find((p) => p.tenantId === tenant)).toMatchObject({
+      auditRowsPruned: 4,
+      auditSeqs: { from: 6, to: 9 },
+      securityEventsPruned: 2,
+      webhookDeliveriesPruned: 2,
+      webhookEventsPruned: 2,
+    });
+    // However old, unfinished deliveries and their events stay until the worker finishes them.
+    expect(await outboxRows()).toEqual({
+      events: ['msg_old_delivering', 'msg_old_failed', 'msg_old_mixed', 'msg_old_pending'],
+      deliveries: ['msg_old_delivering:delivering', 'msg_old_failed:failed', 'msg_old_mixed:pending', 'msg_old_pending:pending'],
+    });
     const after = await auditRows();
     expect(after.map((r) => [Number(r.seq), r.action])).toEqual([[10, 'audit_log.pruned']]);
     expect(after[0]?.prev_hash).toBe(before.at(-1)?.hash);
@@ -103,6 +161,7 @@ describe('npm run jobs:retention', () => {
     const { stdout } = await promisify(execFile)('npx', ['tsx', 'scripts/retention.ts', '--help'], { timeout: 30_000 });
     expect(stdout).toContain('AUDIT_RETENTION_DAYS');
     expect(stdout).toContain('SECURITY_EVENT_RETENTION_DAYS');
+    expect(stdout).toContain('WEBHOOK_RETENTION_DAYS');
     expect(stdout).toMatch(/17 3 \* \* \*/);
   });
 });
