@@ -1,6 +1,7 @@
 import type { z } from '@hono/zod-openapi';
 import type { Hono } from 'hono';
 import { hc } from 'hono/client';
+import type { BlankEnv } from 'hono/types';
 import type { App } from './app.ts';
 import type { errorSchema } from './lib/openapi.ts';
 
@@ -16,7 +17,7 @@ export type ApiError = z.output<typeof errorSchema>;
  */
 type SchemaOf<T> = T extends Hono<infer _E, infer S, infer _B> ? S : never;
 export type ClientSchema = SchemaOf<App>;
-export type AppClient = ReturnType<typeof hc<Hono<{}, ClientSchema, '/'>>>;
+export type AppClient = ReturnType<typeof hc<Hono<BlankEnv, ClientSchema, '/'>>>;
 
 export interface ClientOptions {
   /** An access token (POST /api/auth/login) or an API key: sent as `Authorization: Bearer`. */
@@ -31,5 +32,5 @@ export function createClient(baseUrl: string, options: ClientOptions = {}): AppC
   const headers: Record<string, string> = { ...options.headers };
   if (options.token) headers.Authorization = `Bearer ${options.token}`;
   if (options.tenant) headers['X-Tenant-ID'] = options.tenant;
-  return hc<Hono<{}, ClientSchema, '/'>>(baseUrl, { headers, ...(options.fetch && { fetch: options.fetch }) });
+  return hc<Hono<BlankEnv, ClientSchema, '/'>>(baseUrl, { headers, ...(options.fetch && { fetch: options.fetch }) });
 }

@@ -1,4 +1,4 @@
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import type { Context } from 'hono';
 import pg from 'pg';
 import { afterAll } from 'vitest';

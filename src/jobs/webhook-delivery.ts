@@ -130,7 +130,7 @@ async function deliver(o: DeliveryOptions & { now: () => number }, claimed: Clai
   });
   const row = rows[0];
   // Deleted meanwhile (with its endpoint), or claimed again after this claim's lease ran out.
-  if (!row || row.delivery.status !== 'delivering' || row.delivery.attempt !== claimed.attempt) return;
+  if (row?.delivery.status !== 'delivering' || row.delivery.attempt !== claimed.attempt) return;
   const { event, endpoint } = row;
 
   let outcome: Outcome;

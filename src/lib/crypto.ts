@@ -23,6 +23,6 @@ export async function sha256Hex(value: string): Promise<string> {
 export async function timingSafeEqualStrings(a: string, b: string): Promise<boolean> {
   const [x, y] = await Promise.all([a, b].map(async (v) => new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(v)))));
   let diff = 0;
-  for (let i = 0; i < 32; i++) diff |= (x as Uint8Array)[i]! ^ (y as Uint8Array)[i]!;
+  for (let i = 0; i < 32; i++) diff |= (x?.[i] ?? 0) ^ (y?.[i] ?? 1);
   return diff === 0;
 }

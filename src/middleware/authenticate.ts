@@ -87,7 +87,7 @@ async function verifyUser(c: Context<AppEnv>, token: string): Promise<UserPrinci
       ] as const,
   );
   const user = rows[0];
-  if (!user || user.status !== 'active' || user.tokenVersion !== claims.tokenVersion) {
+  if (user?.status !== 'active' || user.tokenVersion !== claims.tokenVersion) {
     throw new ApiError('unauthorized', 'Access token is no longer valid');
   }
   const principal: UserPrincipal = { kind: 'user', userId: user.id, email: user.email, name: user.name, role: user.role, tenant: user.tenant, keyId: null, scopes: null, rateLimitPerMinute: null };

@@ -33,7 +33,7 @@ const UUID_IN_TEXT = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 fc.configureGlobal({ seed: Number(process.env.FC_SEED ?? 20261201) });
 
 let h: Harness;
-let operations: Operation[] = [];
+const operations: Operation[] = [];
 let components: Record<string, Schema> = {};
 const sessions: Record<string, Session> = {};
 const ids: Record<string, string[]> = {};
@@ -126,7 +126,9 @@ function requestFor(op: Operation) {
     path: fc.tuple(...pathParams.map(() => anyId())).map((values) => pathParams.reduce((p, param, i) => p.replace(`{${param.name}}`, encodeURIComponent(String(values[i]))), op.path)),
     query: fc.tuple(...queryParams.map((p) => fc.option(fc.oneof(shaped(p.schema ?? {}).map(text), fc.string({ maxLength: 30 })), { nil: undefined }))).map((values) => {
       const qs = new URLSearchParams();
-      queryParams.forEach((p, i) => values[i] !== undefined && qs.set(p.name, values[i] as string));
+      queryParams.forEach((p, i) => {
+        if (values[i] !== undefined) qs.set(p.name, values[i] as string);
+      });
       return qs.size ? `?${qs}` : '';
     }),
     body: op.body ? fc.oneof({ weight: 3, arbitrary: shaped(op.body) }, fc.jsonValue({ maxDepth: 3 })) : fc.constant(undefined),

@@ -83,7 +83,7 @@ describe('pipelines', () => {
     expect(audit).toHaveLength(1);
     expect(audit[0]?.changes.before.name).toBe('Reorder');
     expect(audit[0]?.changes.after.name).toBe('Reordered');
-    expect((audit[0]?.changes.after.stages as unknown[]).length).toBe(3);
+    expect(audit[0]?.changes.after.stages as unknown[]).toHaveLength(3);
 
     const get = await json(await h.request('GET', `/api/pipelines/${data.id}`, { token: admin.accessToken }));
     expect(get.data).toEqual(body);

@@ -169,7 +169,10 @@ describe('delivery', () => {
     await drain(h, { now: () => clock, retryDelaysMs: [100_000], jitter: true, maxRounds: 1 });
     const delays = (await deliveriesOf(id)).map((d) => Date.parse(d.nextAttemptAt) - clock);
     expect(delays).toHaveLength(5);
-    for (const d of delays) expect(d).toBeGreaterThanOrEqual(80_000), expect(d).toBeLessThanOrEqual(120_000);
+    for (const d of delays) {
+      expect(d).toBeGreaterThanOrEqual(80_000);
+      expect(d).toBeLessThanOrEqual(120_000);
+    }
     expect(new Set(delays).size).toBeGreaterThan(1);
   });
 

@@ -66,7 +66,10 @@ describe('parseCsv (RFC 4180 reader)', () => {
   it('round-trips whatever the writer writes (apart from the formula guard)', () => {
     const alphabet = ['a', 'Z', ' ', ',', '"', '\n', '\r', '\r\n', 'é', '😀', ';', "'", 'x'];
     let seed = 7;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
     const records = Array.from({ length: 300 }, () =>
       Array.from({ length: 4 }, () => `v${Array.from({ length: Math.floor(random() * 12) }, () => alphabet[Math.floor(random() * alphabet.length)]).join('')}`),
     );

@@ -3,7 +3,12 @@ import { memoryRateLimitStore, rateLimitHeaders } from '../../src/lib/rate-limit
 
 function fakeClock(start = 1_800_000_000_000) {
   let t = start;
-  return { now: () => t, advance: (ms: number) => void (t += ms) };
+  return {
+    now: () => t,
+    advance: (ms: number) => {
+      t += ms;
+    },
+  };
 }
 
 describe('memoryRateLimitStore', () => {

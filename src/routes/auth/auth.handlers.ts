@@ -100,7 +100,7 @@ export const refresh: Handler<'refresh'> = async (c) => {
       return { kind: 'reuse' as const, userId: row.userId, familyId: row.familyId };
     }
     const [user] = await s.select(users, { where: eq(users.id, row.userId), limit: 1 });
-    if (!user || user.status !== 'active') return { kind: 'invalid' as const };
+    if (user?.status !== 'active') return { kind: 'invalid' as const };
     const [tenant] = await q.select(tenantColumns).from(tenants).where(eq(tenants.id, tenantId));
     const tokens = await issueSession(s, c.var.deps, c.var.tokens, user, row.familyId);
     return { kind: 'ok' as const, body: { user: toUser(user), tenant: tenant!, tokens } };

@@ -208,21 +208,27 @@ export function registerImport<T extends CrmTable>(router: OpenAPIHono<AppEnv>, 
 
     const rows: { row: number; data: Input }[] = [];
     const seen = new Map<string, number>();
-    inputs.forEach((input, i) => {
-      if (input === undefined) return; // a CSV record already reported as malformed
+    for (const [i, input] of inputs.entries()) {
+      if (input === undefined) continue; // a CSV record already reported as malformed
       const row = i + 1;
       const parsed = create.safeParse(input);
-      if (!parsed.success) return void errors.push(...rowErrors(row, parsed.error.issues));
+      if (!parsed.success) {
+        errors.push(...rowErrors(row, parsed.error.issues));
+        continue;
+      }
       const data = parsed.data as Input;
       if (data.customFields !== undefined && !hasFeature(principal.tenant.plan, 'customFields')) {
         throw new ApiError('plan_feature_unavailable', 'Your plan does not include custom fields; upgrade to Enterprise');
       }
       const k = data[key];
       const first = typeof k === 'string' ? seen.get(k) : undefined;
-      if (first !== undefined) return void errors.push({ row, field: key, message: `same ${key} as row ${first}` });
+      if (first !== undefined) {
+        errors.push({ row, field: key, message: `same ${key} as row ${first}` });
+        continue;
+      }
       if (typeof k === 'string') seen.set(k, row);
       rows.push({ row, data });
-    });
+    }
 
     const result = await c.get('tenantDb').transaction(async (s) => {
       let planned = await plan(s, principal, rows, errors);
