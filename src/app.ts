@@ -43,8 +43,8 @@ const BULK_IMPORT = /^\/api\/(leads|contacts|accounts)\/import$/;
 export function createApp(deps: AppDeps) {
   const app = createRouter();
   const tokens = new TokenService(deps.config);
-
   const principals = deps.principals ?? createPrincipalCache(deps.config.PRINCIPAL_CACHE_TTL_MS);
+
   app.onError(onError);
   app.notFound(notFoundHandler);
 
@@ -63,8 +63,8 @@ export function createApp(deps: AppDeps) {
     }
     c.set('deps', deps);
     c.set('tokens', tokens);
-    await next();
     c.set('principals', principals);
+    await next();
   });
   app.use(requestLog);
   app.use(methodNotAllowed({ app, onMethodNotAllowed: methodNotAllowedHandler }));
