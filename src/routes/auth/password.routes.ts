@@ -28,7 +28,7 @@ export const forgotPassword = createRoute({
   },
   responses: {
     202: jsonContent(
-      z.object({ data: z.object({ message: z.string() }) }),
+      z.object({ data: z.object({ message: z.string().openapi({ example: 'If this email belongs to an active account, a reset link has been sent.' }) }) }),
       'Accepted; an email is sent if the address belongs to an active user',
     ),
     ...errorResponses(400, 429, 503),
@@ -46,7 +46,9 @@ export const resetPassword = createRoute({
     '400 `invalid_reset_token`.',
   request: {
     body: jsonBody(
-      z.strictObject({ token: z.string().min(1).max(512), password: passwordSchema }).openapi('ResetPasswordRequest'),
+      z.strictObject({ token: z.string().min(1).max(512), password: passwordSchema }).openapi('ResetPasswordRequest', {
+        example: { token: 'pwr_3a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d.qS4vCX8X4GVQc8qttTxpnZRWobcfwX-bhNWJY05m94o', password: 'Correct-Horse-42' },
+      }),
     ),
   },
   responses: { 204: { description: 'Password changed; log in with it' }, ...errorResponses(400, 403) },

@@ -10,7 +10,7 @@ export const erase = createRoute({
   description:
     "In one transaction: deletes the tenant's leads and contacts with this email (case-insensitive) and their activities, redacts the email and the person's name in earlier audit diffs, and appends a chained `privacy.erased` audit event that records each redacted row's original and redacted content hash, so `GET /api/audit-logs/verify` stays valid. An email with no records answers zeros.",
   middleware: [authorize('tenant', 'admin')] as const,
-  request: { body: jsonBody(z.strictObject({ email: z.email().max(320) }).openapi('PrivacyEraseRequest')) },
+  request: { body: jsonBody(z.strictObject({ email: z.email().max(320) }).openapi('PrivacyEraseRequest', { example: { email: 'grace@navy.example' } })) },
   responses: {
     200: jsonContent(
       dataEnvelope(
@@ -24,7 +24,9 @@ export const erase = createRoute({
               auditRowsRedacted: z.number().int(),
             }),
           })
-          .openapi('PrivacyEraseResult'),
+          .openapi('PrivacyEraseResult', {
+            example: { email: 'grace@navy.example', erased: { leads: 1, contacts: 1, activities: 4, auditRowsRedacted: 6 } },
+          }),
       ),
       'What was erased',
     ),

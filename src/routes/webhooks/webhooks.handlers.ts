@@ -1,17 +1,17 @@
 import type { RouteHandler } from '@hono/zod-openapi';
 import { and, eq, getTableColumns, type SQL } from 'drizzle-orm';
 import type { Context } from 'hono';
-import type { Scoped } from '../../db/scoped.ts';
 import { type WebhookEndpoint, webhookDeliveries, webhookEndpoints, webhookEvents } from '../../db/schema/index.ts';
+import type { Scoped } from '../../db/scoped.ts';
 import { audit } from '../../lib/audit.ts';
 import type { AppEnv } from '../../lib/context.ts';
 import { ApiError, notFound } from '../../lib/errors.ts';
-import { emitEvent, eventTypes } from '../../lib/events.ts';
+import { emitEvent } from '../../lib/events.ts';
 import { keysetPage, newestFirst } from '../../lib/pagination.ts';
 import { webhookUrlProblem } from '../../lib/ssrf.ts';
 import { encryptSecret, newWebhookSecret, secretKeyMaterial } from '../../lib/webhook-signing.ts';
-import { toDelivery, toWebhook } from './webhooks.schemas.ts';
 import type * as routes from './webhooks.routes.ts';
+import { listedEventTypes, toDelivery, toWebhook } from './webhooks.schemas.ts';
 
 type Handler<R extends keyof typeof routes> = RouteHandler<(typeof routes)[R], AppEnv>;
 
@@ -49,7 +49,7 @@ const withSecret = (c: Context<AppEnv>, row: WebhookEndpoint, secret: string) =>
 
 const described = (e: WebhookEndpoint) => ({ url: e.url, description: e.description, eventTypes: e.eventTypes, enabled: e.enabled });
 
-export const eventTypesList: Handler<'eventTypesList'> = (c) => c.json({ data: eventTypes.filter((t) => t !== 'webhook.test') }, 200);
+export const eventTypesList: Handler<'eventTypesList'> = (c) => c.json({ data: listedEventTypes }, 200);
 
 export const list: Handler<'list'> = async (c) => {
   const page = keysetPage(newestFirst(webhookEndpoints), c.req.valid('query'));
@@ -167,7 +167,13 @@ export const deliveries: Handler<'deliveries'> = async (c) => {
   const page = keysetPage(newestFirst(webhookDeliveries), query);
   const where = and(eq(webhookDeliveries.endpointId, id), query.status ? eq(webhookDeliveries.status, query.status) : undefined, page.where);
   const [endpoint, rows] = await c.get('tenantDb').batch(
-    (s) => [s.select(webhookEndpoints, { where: eq(webhookEndpoints.id, id), limit: 1 }), deliveryRows(s, where).orderBy(...page.orderBy).limit(page.limit)] as const,
+    (s) =>
+      [
+        s.select(webhookEndpoints, { where: eq(webhookEndpoints.id, id), limit: 1 }),
+        deliveryRows(s, where)
+          .orderBy(...page.orderBy)
+          .limit(page.limit),
+      ] as const,
   );
   if (!endpoint[0]) throw notFound('Webhook');
   const { data, pagination } = page.page(rows);
@@ -184,7 +190,12 @@ export const redeliver: Handler<'redeliver'> = async (c) => {
     if (!endpoint.enabled) throw new ApiError('conflict', 'The endpoint is disabled; enable it first');
     // Same event id (receivers deduplicate on it), a fresh retry schedule.
     await s.update(webhookDeliveries, { status: 'pending', attempt: 0, nextAttemptAt: new Date(), updatedAt: new Date() }, eq(webhookDeliveries.id, id));
-    await audit(c, s, { action: 'webhook.redelivered', resourceType: 'webhook_delivery', resourceId: id, changes: { eventId: delivery.eventId, before: { status: delivery.status } } });
+    await audit(c, s, {
+      action: 'webhook.redelivered',
+      resourceType: 'webhook_delivery',
+      resourceId: id,
+      changes: { eventId: delivery.eventId, before: { status: delivery.status } },
+    });
     const [after] = await deliveryRows(s, eq(webhookDeliveries.id, id)).limit(1);
     if (!after) throw notFound('Delivery');
     return after;

@@ -6,6 +6,7 @@ import {
   createWebhookSchema,
   deliveriesQuery,
   deliverySchema,
+  listedEventTypes,
   updateWebhookSchema,
   webhookSchema,
   webhookWithSecretSchema,
@@ -24,7 +25,7 @@ export const eventTypesList = createRoute({
   security,
   summary: 'List the event types an endpoint can subscribe to',
   middleware: [admin] as const,
-  responses: { 200: jsonContent(dataEnvelope(z.array(z.string())), 'Event types'), ...errorResponses(401, 403, 429) },
+  responses: { 200: jsonContent(dataEnvelope(z.array(z.string()).openapi({ example: listedEventTypes })), 'Event types'), ...errorResponses(401, 403, 429) },
 });
 
 export const list = createRoute({

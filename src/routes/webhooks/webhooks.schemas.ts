@@ -1,8 +1,15 @@
 import { z } from '@hono/zod-openapi';
 import { type DeliveryAttempt, deliveryStatuses, type WebhookDelivery, type WebhookEndpoint } from '../../db/schema/index.ts';
 import { eventTypes } from '../../lib/events.ts';
+import { exampleIds } from '../crm/shared/fields.ts';
 
-const subscribable = ['*', ...eventTypes.filter((t) => t !== 'webhook.test')] as const;
+/** What GET /api/webhooks/event-types lists: every event but the test event, which only POST /{id}/test sends. */
+export const listedEventTypes = eventTypes.filter((t) => t !== 'webhook.test');
+const subscribable = ['*', ...listedEventTypes] as const;
+
+/** The endpoint and delivery the examples share, so the delivery log's example points at the endpoint's. */
+const exampleWebhookId = '0d6d5258-d386-42aa-8a19-aaca80a10656';
+const exampleSecret = 'whsec_FhzBqOMk8he5tAK1GktaDa93m6bGM6v7OwSq0/bfXwk=';
 
 const eventTypesField = z
   .array(z.enum(subscribable))
@@ -23,7 +30,9 @@ export const createWebhookSchema = z
     eventTypes: eventTypesField,
     enabled: z.boolean().optional().openapi({ description: 'Default true.' }),
   })
-  .openapi('CreateWebhookRequest');
+  .openapi('CreateWebhookRequest', {
+    example: { url: 'https://hooks.example.com/crm', description: 'ERP sync of won deals', eventTypes: ['lead.created', 'deal.won'] },
+  });
 
 export const updateWebhookSchema = z
   .strictObject({
@@ -33,7 +42,7 @@ export const updateWebhookSchema = z
     enabled: z.boolean().optional().openapi({ description: 'true re-enables an endpoint the worker disabled (and resets its failure count).' }),
   })
   .refine((b) => Object.keys(b).length > 0, 'send at least one field')
-  .openapi('UpdateWebhookRequest');
+  .openapi('UpdateWebhookRequest', { example: { eventTypes: ['lead.created', 'deal.won', 'deal.lost'] } });
 
 export const webhookSchema = z
   .object({
@@ -51,16 +60,49 @@ export const webhookSchema = z
     createdAt: z.string().datetime(),
     updatedAt: z.string().datetime(),
   })
-  .openapi('Webhook');
+  .openapi('Webhook', {
+    example: {
+      id: exampleWebhookId,
+      url: 'https://hooks.example.com/crm',
+      description: 'ERP sync of won deals',
+      eventTypes: ['lead.created', 'deal.won'],
+      enabled: true,
+      consecutiveFailures: 0,
+      failingSince: null,
+      lastSuccessAt: '2026-02-20T16:40:06.192Z',
+      disabledAt: null,
+      disabledReason: null,
+      createdBy: exampleIds.user,
+      createdAt: '2026-02-01T09:00:00.000Z',
+      updatedAt: '2026-02-01T09:00:00.000Z',
+    },
+  });
 
 export const webhookWithSecretSchema = webhookSchema
   .extend({
     secret: z.string().openapi({
       description: 'The signing secret, shown only in this response (create and rotate-secret): verify `webhook-signature` with it.',
-      example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+      example: exampleSecret,
     }),
   })
-  .openapi('WebhookWithSecret');
+  .openapi('WebhookWithSecret', {
+    example: {
+      id: exampleWebhookId,
+      url: 'https://hooks.example.com/crm',
+      description: 'ERP sync of won deals',
+      eventTypes: ['lead.created', 'deal.won'],
+      enabled: true,
+      consecutiveFailures: 0,
+      failingSince: null,
+      lastSuccessAt: null,
+      disabledAt: null,
+      disabledReason: null,
+      createdBy: exampleIds.user,
+      createdAt: '2026-02-01T09:00:00.000Z',
+      updatedAt: '2026-02-01T09:00:00.000Z',
+      secret: exampleSecret,
+    },
+  });
 
 const attemptSchema = z.object({
   at: z.string().datetime(),
@@ -78,7 +120,8 @@ export const deliverySchema = z
     eventType: z.string(),
     payload: z.record(z.string(), z.unknown()).openapi({ description: 'The exact JSON body sent: `{ type, timestamp, data }`.' }),
     status: z.enum(deliveryStatuses).openapi({
-      description: '`pending` (waiting), `delivering` (an attempt is under way), `failed` (last attempt failed, another is scheduled), `succeeded`, `dead` (no more attempts).',
+      description:
+        '`pending` (waiting), `delivering` (an attempt is under way), `failed` (last attempt failed, another is scheduled), `succeeded`, `dead` (no more attempts).',
     }),
     attempt: z.number().int().openapi({ description: 'Attempts made so far.' }),
     nextAttemptAt: z.string().datetime().nullable(),
@@ -90,7 +133,49 @@ export const deliverySchema = z
     createdAt: z.string().datetime(),
     updatedAt: z.string().datetime(),
   })
-  .openapi('WebhookDelivery');
+  .openapi('WebhookDelivery', {
+    example: {
+      id: '7901a39a-d0f9-4ba6-97b3-e27ef504099d',
+      endpointId: exampleWebhookId,
+      eventId: 'msg_4f1c2b9a7d3e4c5f8a6b1c2d3e4f5a6b',
+      eventType: 'deal.won',
+      payload: {
+        type: 'deal.won',
+        timestamp: '2026-02-20T16:40:00.000Z',
+        data: {
+          id: exampleIds.deal,
+          name: 'Globex renewal',
+          amount: 1_400_000,
+          currency: 'EUR',
+          pipelineId: exampleIds.pipeline,
+          stageId: exampleIds.stages[2],
+          expectedCloseDate: '2026-09-30',
+          contactId: exampleIds.contact,
+          accountId: exampleIds.account,
+          ownerId: exampleIds.user,
+          status: 'won',
+          lostReason: null,
+          closedAt: '2026-02-20T16:40:00.000Z',
+          customFields: {},
+          createdAt: '2026-02-12T10:15:00.000Z',
+          updatedAt: '2026-02-20T16:40:00.000Z',
+        },
+      },
+      status: 'succeeded',
+      attempt: 2,
+      nextAttemptAt: null,
+      lastStatusCode: 200,
+      lastLatencyMs: 87,
+      lastError: null,
+      attempts: [
+        { at: '2026-02-20T16:40:00.934Z', attempt: 1, statusCode: 503, latencyMs: 1204, error: 'HTTP 503' },
+        { at: '2026-02-20T16:40:06.192Z', attempt: 2, statusCode: 200, latencyMs: 87, error: null },
+      ],
+      deliveredAt: '2026-02-20T16:40:06.192Z',
+      createdAt: '2026-02-20T16:40:00.000Z',
+      updatedAt: '2026-02-20T16:40:06.192Z',
+    },
+  });
 
 export const deliveriesQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(25),
