@@ -13,6 +13,13 @@ type Awaited<T> = T extends PromiseLike<infer U> ? U : T;
 export type BatchResults<T extends readonly PromiseLike<unknown>[]> = { -readonly [K in keyof T]: Awaited<T[K]> };
 
 /**
+ * Hands a write whose result the caller does not need (audit row, outbox row) to the
+ * transaction: sent now where the driver pipelines, awaited with COMMIT; if it fails the
+ * transaction rolls back and the transaction's promise rejects with its error.
+ */
+export type Defer = (statement: PromiseLike<unknown>) => void;
+
+/**
  * What every driver (PGlite, node-postgres, Neon) provides. Both methods run
  * as APP_ROLE with `app.tenant_id` set for that transaction only, so RLS
  * applies to every statement; tenantId null means "no tenant": tenant-owned
@@ -20,7 +27,7 @@ export type BatchResults<T extends readonly PromiseLike<unknown>[]> = { -readonl
  */
 export interface Database {
   /** An interactive transaction, for work that reads before it writes. */
-  transaction<T>(tenantId: string | null, fn: (q: Queryable) => Promise<T>): Promise<T>;
+  transaction<T>(tenantId: string | null, fn: (q: Queryable, defer: Defer) => Promise<T>): Promise<T>;
   /** Queries built up front and sent as one transaction (one round trip where the driver can). */
   batch<T extends readonly PromiseLike<unknown>[]>(tenantId: string | null, build: (q: Queryable) => T): Promise<BatchResults<T>>;
   ping(): Promise<void>;
@@ -36,7 +43,7 @@ export function transactionalDatabase(db: Queryable, close: () => Promise<void>)
   const transaction: Database['transaction'] = (tenantId, fn) =>
     db.transaction(async (tx) => {
       await tx.execute(scopeStatement(tenantId));
-      return fn(tx as unknown as Queryable);
+      return withDeferred((defer) => fn(tx as unknown as Queryable, defer));
     });
   return {
     transaction,
@@ -51,4 +58,12 @@ export function transactionalDatabase(db: Queryable, close: () => Promise<void>)
     },
     close,
   };
+}
+
+/** Runs fn, then its deferred statements one by one (drivers without pipelining), before the caller commits. */
+export async function withDeferred<T>(fn: (defer: Defer) => Promise<T>): Promise<T> {
+  const deferred: PromiseLike<unknown>[] = [];
+  const result = await fn((statement) => void deferred.push(statement));
+  for (const statement of deferred) await statement;
+  return result;
 }

@@ -2,7 +2,7 @@ import { neon, neonConfig, Pool } from '@neondatabase/serverless';
 import { sql } from 'drizzle-orm';
 import { drizzle as drizzleHttp } from 'drizzle-orm/neon-http';
 import { drizzle as drizzleWs } from 'drizzle-orm/neon-serverless';
-import { type Database, type Queryable, scopeStatement } from './client.ts';
+import { type Database, type Queryable, scopeStatement, withDeferred } from './client.ts';
 import * as schema from './schema/index.ts';
 
 export interface NeonOptions {
@@ -41,7 +41,7 @@ export function createNeonDatabase(options: NeonOptions): Database {
         const db = drizzleWs({ client: pool, schema });
         return await db.transaction(async (tx) => {
           await tx.execute(scopeStatement(tenantId));
-          return fn(tx as unknown as Queryable);
+          return withDeferred((defer) => fn(tx as unknown as Queryable, defer));
         });
       } finally {
         await pool.end();

@@ -6,10 +6,12 @@ import pg from 'pg';
 import { APP_ROLE, type Database, type Queryable } from './client.ts';
 import { migrationsFolder } from './migrate.ts';
 import * as schema from './schema/index.ts';
+import { send } from './scoped.ts';
 
 export interface PostgresOptions {
   url: string;
   max?: number;
+  /** The server passes DATABASE_STATEMENT_TIMEOUT_MS; unset (CLI tasks such as large seeds): no timeout. */
   statementTimeoutMs?: number;
   /** Sees every data statement (transaction framing is sent past drizzle; see query-log.ts). */
   logger?: Logger;
@@ -32,10 +34,12 @@ function countRoundTrips(client: pg.PoolClient, onRoundTrip: () => void) {
   const done = () => void inFlight--;
   client.query = ((config: unknown, values?: unknown, callback?: unknown) => {
     if (inFlight++ === 0) onRoundTrip();
-    const wrap = (cb: Callback): Callback => (err, result) => {
-      done();
-      cb(err, result);
-    };
+    const wrap =
+      (cb: Callback): Callback =>
+      (err, result) => {
+        done();
+        cb(err, result);
+      };
     if (typeof values === 'function') return send(config, wrap(values as Callback));
     if (typeof callback === 'function') return send(config, values, wrap(callback as Callback));
     const result = send(config, values) as Promise<unknown>;
@@ -55,7 +59,7 @@ export function openPostgres(options: PostgresOptions): { database: Database; po
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.max ?? 10,
-    statement_timeout: options.statementTimeoutMs ?? 10_000,
+    statement_timeout: options.statementTimeoutMs,
     connectionTimeoutMillis: 5_000,
     pipeline: true,
   } as pg.PoolConfig);
@@ -99,9 +103,23 @@ export function openPostgres(options: PostgresOptions): { database: Database; po
   const database: Database = {
     transaction: (tenantId, fn) =>
       withTransaction(tenantId, async (client, opened) => {
-        const result = await fn(handle(client));
-        await opened;
-        await client.query('commit');
+        const deferred: Promise<unknown>[] = [];
+        const defer = (statement: PromiseLike<unknown>) => {
+          // Sent now; its outcome is read below, next to COMMIT's.
+          deferred.push(send(statement));
+        };
+        let result: Awaited<ReturnType<typeof fn>>;
+        try {
+          result = await fn(handle(client), defer);
+        } catch (error) {
+          await Promise.allSettled(deferred);
+          throw error;
+        }
+        // The deferred statements are already on the wire: COMMIT joins their round trip.
+        const settled = await Promise.allSettled([opened, ...deferred, client.query('commit')]);
+        // A failed statement aborts the transaction (its COMMIT then rolls back): report the first failure.
+        const failed = settled.find((r) => r.status === 'rejected');
+        if (failed) throw failed.reason;
         return result;
       }),
     batch: (tenantId, build) =>

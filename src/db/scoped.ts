@@ -1,6 +1,18 @@
 import { and, count, eq, getTableColumns, type SQL } from 'drizzle-orm';
 import type { AnyPgColumn, PgTable, PgUpdateSetSource } from 'drizzle-orm/pg-core';
-import type { BatchResults, Database, Queryable } from './client.ts';
+import type { BatchResults, Database, Defer, Queryable } from './client.ts';
+
+/**
+ * Sends a lazy drizzle query now (then() starts it synchronously, unlike Promise.resolve or
+ * Promise.all, which start it a microtask later): queries sent this way leave in call order,
+ * so on a pipelined connection a lock sent before a count is held when the count runs.
+ */
+export function send<T>(query: PromiseLike<T>): Promise<T> {
+  const sent = new Promise<T>((resolve, reject) => query.then(resolve, reject));
+  // Read later by the caller, possibly after an earlier check has thrown.
+  sent.catch(() => {});
+  return sent;
+}
 
 /** Any table that carries tenant_id. */
 export type TenantTable = PgTable & { tenantId: AnyPgColumn };
@@ -22,7 +34,7 @@ type InsertValues<T extends TenantTable> = Omit<T['$inferInsert'], 'tenantId'>;
  * tenant id (inserts) themselves, so route code never writes either by hand.
  * RLS on the same transaction is the second wall behind this one.
  */
-export function scopedQueries(q: Queryable, tenantId: string) {
+export function scopedQueries(q: Queryable, tenantId: string, defer?: Defer) {
   const own = (table: TenantTable, where?: SQL) => and(eq(table.tenantId, tenantId), where);
   return {
     tenantId,
@@ -59,6 +71,14 @@ export function scopedQueries(q: Queryable, tenantId: string) {
     delete<T extends TenantTable>(table: T, where?: SQL) {
       return q.delete(table).where(own(table, where));
     },
+    /**
+     * Issues a write whose result is not needed (audit, outbox) without awaiting it: it is sent
+     * with COMMIT and its failure rolls the transaction back (see Defer in client.ts).
+     */
+    defer(statement: PromiseLike<unknown>): void {
+      if (!defer) throw new Error('defer needs a transaction opened through TenantDb');
+      defer(statement);
+    },
     /** The transaction itself, for joins and aggregates (filter them with `where`); RLS still confines it to the tenant. */
     q,
   };
@@ -74,7 +94,7 @@ export class TenantDb {
   ) {}
 
   transaction<T>(fn: (s: Scoped) => Promise<T>): Promise<T> {
-    return this.db.transaction(this.tenantId, (q) => fn(scopedQueries(q, this.tenantId)));
+    return this.db.transaction(this.tenantId, (q, defer) => fn(scopedQueries(q, this.tenantId, defer)));
   }
 
   batch<T extends readonly PromiseLike<unknown>[]>(build: (s: Scoped) => T): Promise<BatchResults<T>> {

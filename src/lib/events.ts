@@ -1,6 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
-import type { Scoped } from '../db/scoped.ts';
 import { webhookEndpoints } from '../db/schema/index.ts';
+import type { Scoped } from '../db/scoped.ts';
 import { newMessageId } from './webhook-signing.ts';
 
 const crud = (resource: string) => [`${resource}.created`, `${resource}.updated`, `${resource}.deleted`, `${resource}.imported`];
@@ -30,6 +30,18 @@ export type EventType = (typeof eventTypes)[number];
  * to (the test event). Returns the event id, or null when nothing was recorded.
  */
 export async function emitEvent(s: Scoped, type: EventType, data: unknown, onlyEndpoint?: string): Promise<string | null> {
+  const { id, statement } = outboxStatement(s, type, data, onlyEndpoint);
+  const rows = await statement;
+  const list = (rows as unknown as { rows?: unknown[] }).rows ?? (rows as unknown as unknown[]);
+  return list.length ? id : null;
+}
+
+/** emitEvent for callers that do not need the event id: the statement goes out with COMMIT (s.defer). */
+export function deferEvent(s: Scoped, type: EventType, data: unknown): void {
+  s.defer(outboxStatement(s, type, data).statement);
+}
+
+function outboxStatement(s: Scoped, type: EventType, data: unknown, onlyEndpoint?: string) {
   const id = newMessageId();
   const payload = JSON.stringify({ type, timestamp: new Date().toISOString(), data });
   const listening = s.where(
@@ -38,7 +50,7 @@ export async function emitEvent(s: Scoped, type: EventType, data: unknown, onlyE
       ? eq(webhookEndpoints.id, onlyEndpoint)
       : and(eq(webhookEndpoints.enabled, true), sql`(${type} = any(${webhookEndpoints.eventTypes}) or '*' = any(${webhookEndpoints.eventTypes}))`),
   );
-  const rows = await s.q.execute<{ event_id: string }>(sql`
+  const statement = s.q.execute<{ event_id: string }>(sql`
     with event as (
       insert into webhook_events (id, tenant_id, type, payload)
       select ${id}, ${s.tenantId}, ${type}, ${payload}::jsonb
@@ -48,6 +60,5 @@ export async function emitEvent(s: Scoped, type: EventType, data: unknown, onlyE
     insert into webhook_deliveries (tenant_id, event_id, endpoint_id)
     select ${s.tenantId}, event.id, ${webhookEndpoints.id} from event, ${webhookEndpoints} where ${listening}
     returning event_id`);
-  const list = (rows as unknown as { rows?: unknown[] }).rows ?? (rows as unknown as unknown[]);
-  return list.length ? id : null;
+  return { id, statement };
 }

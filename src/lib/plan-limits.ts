@@ -1,6 +1,6 @@
 import { eq, type SQL, sql } from 'drizzle-orm';
-import type { Scoped, TenantTable } from '../db/scoped.ts';
 import { contacts, leads, tenants, users } from '../db/schema/index.ts';
+import { type Scoped, send, type TenantTable } from '../db/scoped.ts';
 import { effectivePlan } from '../db/tenants.ts';
 import { ApiError } from './errors.ts';
 import { limitLabels, type PlanId, type PlanLimit, plans } from './plans.ts';
@@ -32,21 +32,21 @@ const LIMITS = Object.keys(counted) as PlanLimit[];
 
 const total = (results: { n: number }[][]) => results.reduce((sum, r) => sum + Number(r[0]?.n ?? 0), 0);
 
-/** Locks the tenant row for the rest of the transaction and returns its effective plan, read under the lock. */
-async function lockPlan(s: Scoped): Promise<PlanId> {
-  const [row] = await s.q.select({ plan: effectivePlan }).from(tenants).where(eq(tenants.id, s.tenantId)).for('no key update');
-  if (!row) throw new Error(`tenant ${s.tenantId} not found`);
-  return row.plan;
-}
-
-/** How many more records the limit allows (`left` null = unlimited). Holds the tenant lock until the transaction ends. */
+/**
+ * How many more records the limit allows (`left` null = unlimited). Holds the tenant lock until the transaction ends.
+ * The lock and the counts are sent together (one round trip where the driver pipelines); the server runs them in
+ * order, so the counts still run under the lock. Sent when called, so a caller may issue its next statements before
+ * awaiting the result.
+ */
 export async function remaining(s: Scoped, limit: PlanLimit) {
-  const plan = await lockPlan(s);
+  const locked = send(s.q.select({ plan: effectivePlan }).from(tenants).where(eq(tenants.id, s.tenantId)).for('no key update'));
+  const counts = counted[limit].map(({ table, where }) => send(s.count(table, where)));
+  const [row] = await locked;
+  if (!row) throw new Error(`tenant ${s.tenantId} not found`);
+  const plan = row.plan;
   const max = plans[plan].limits[limit];
   if (max === null) return { plan, max, used: 0, left: null };
-  const results: { n: number }[][] = [];
-  for (const { table, where } of counted[limit]) results.push(await s.count(table, where));
-  const used = total(results);
+  const used = total(await Promise.all(counts));
   return { plan, max, used, left: Math.max(0, max - used) };
 }
 

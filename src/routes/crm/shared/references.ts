@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import type { Scoped, TenantTable } from '../../../db/scoped.ts';
+import { type Scoped, send, type TenantTable } from '../../../db/scoped.ts';
 import { ApiError } from '../../../lib/errors.ts';
 
 type IdTable = TenantTable & { id: import('drizzle-orm/pg-core').AnyPgColumn };
@@ -10,9 +10,10 @@ type IdTable = TenantTable & { id: import('drizzle-orm/pg-core').AnyPgColumn };
  * Another tenant's id reads as missing: 400 on the field that named it.
  */
 export async function assertReferences(s: Scoped, refs: [field: string, table: IdTable, id: string | null | undefined][]) {
-  for (const [field, table, id] of refs) {
-    if (!id) continue;
-    const [row] = await s.select(table, { where: eq(table.id, id), limit: 1 });
-    if (!row) throw new ApiError('validation_error', `${field} does not exist`, [{ field, message: 'no such record in this tenant' }]);
+  // All sent at once (one round trip where the driver pipelines), checked in order.
+  const found = refs.map(([, table, id]) => (id ? send(s.select(table, { where: eq(table.id, id), limit: 1 })) : null));
+  for (const [i, [field]] of refs.entries()) {
+    const rows = await found[i];
+    if (rows && !rows[0]) throw new ApiError('validation_error', `${field} does not exist`, [{ field, message: 'no such record in this tenant' }]);
   }
 }

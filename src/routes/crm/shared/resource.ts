@@ -1,15 +1,15 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Context } from 'hono';
-import type { Scoped, TenantTable } from '../../../db/scoped.ts';
 import { activities, type relatedTypes } from '../../../db/schema/crm.ts';
 import { type Role, users } from '../../../db/schema/index.ts';
+import { type Scoped, send, type TenantTable } from '../../../db/scoped.ts';
 import { ownRecordsOnly } from '../../../lib/access.ts';
 import { audit } from '../../../lib/audit.ts';
 import type { AppEnv, Principal } from '../../../lib/context.ts';
 import { ApiError, notFound } from '../../../lib/errors.ts';
-import { emitEvent, type EventType } from '../../../lib/events.ts';
+import { deferEvent, type EventType } from '../../../lib/events.ts';
 import { createRouter, dataEnvelope, errorResponses, jsonBody, jsonContent, uuidParam } from '../../../lib/openapi.ts';
 import { paginationSchema } from '../../../lib/pagination.ts';
 import { reserve } from '../../../lib/plan-limits.ts';
@@ -18,11 +18,11 @@ import { authenticate } from '../../../middleware/authenticate.ts';
 import { authorize } from '../../../middleware/authorize.ts';
 import { idempotency } from '../../../middleware/idempotency.ts';
 import { normalizeActivities, type RecentActivity, recentActivitiesSql } from './activities-embed.ts';
-import { type CustomFieldResource, customFieldFilters, validateCustomFields } from './custom-fields.ts';
+import { type CustomFieldResource, checkCustomFields, customFieldDefinitionsOf, customFieldFilters, validateCustomFields } from './custom-fields.ts';
 import { exampleIds } from './fields.ts';
 import { type FilterSpec, listQuery, listQuerySchema } from './list-query.ts';
-import { assertReferences } from './references.ts';
 import { checkIfMatch, etagOf, stale, toApi } from './records.ts';
+import { assertReferences } from './references.ts';
 
 /** The columns every CRM table has. */
 export type CrmTable = TenantTable & {
@@ -41,7 +41,12 @@ type Input = Record<string, unknown>;
  * The config of a resource; the schemas' types are parameters of their own (C, U, R) so that
  * they reach hono/client through the routes built from them.
  */
-export interface CrmResourceConfig<T extends CrmTable, C extends z.ZodObject = z.ZodObject, U extends z.ZodObject = z.ZodObject, R extends z.ZodObject = z.ZodObject> {
+export interface CrmResourceConfig<
+  T extends CrmTable,
+  C extends z.ZodObject = z.ZodObject,
+  U extends z.ZodObject = z.ZodObject,
+  R extends z.ZodObject = z.ZodObject,
+> {
   resource: 'leads' | 'contacts' | 'accounts' | 'deals' | 'activities';
   /** Singular name for docs, audit actions and schema names ("Lead"). */
   singular: string;
@@ -209,15 +214,25 @@ export function crmResource<T extends CrmTable, C extends z.ZodObject, U extends
   const action = singular.toLowerCase();
   const countedLimit = limitOfResource[resource];
 
-  /** Shared by create and update: ownership, references, custom fields, resource hook. */
-  async function columnsToWrite(s: Scoped, c: Context<AppEnv>, input: Input, existing: Row | null): Promise<Input> {
-    const principal = c.get('principal');
+  /** Checks that need no database: ownership of the input, and the custom-fields feature. */
+  function assertAllowed(principal: Principal, input: Input, existing: Row | null) {
     assertOwnership(principal, config.ownOnlyRoles, existing, input);
     // A tenant that left Enterprise keeps its stored values (read-only) but its definitions no longer apply.
     if (config.customFields && input.customFields !== undefined && !hasFeature(principal.tenant.plan, 'customFields')) {
       throw new ApiError('plan_feature_unavailable', 'Your plan does not include custom fields; upgrade to Enterprise');
     }
-    await assertReferences(s, [['ownerId', users, ownerField(input)]]);
+  }
+
+  /**
+   * A write whose columns are the input itself (no resource hook, no custom-field values to merge) is sent
+   * right behind its checks instead of after them: one round trip for checks and write. A failed check then
+   * throws, which rolls the write back; checks are read first, so the error is the one the checks give.
+   */
+  const writesInputAsIs = (input: Input) => !config.prepare && input.customFields === undefined;
+
+  /** Shared by create and update after the row is known: resource hook and custom fields (references already sent). */
+  async function columnsToWrite(s: Scoped, c: Context<AppEnv>, input: Input, existing: Row | null): Promise<Input> {
+    const principal = c.get('principal');
     const values: Input = config.prepare ? await config.prepare({ s, c, input, existing }) : { ...input };
     if (config.customFields && hasFeature(principal.tenant.plan, 'customFields')) {
       const merged = await validateCustomFields(
@@ -238,10 +253,12 @@ export function crmResource<T extends CrmTable, C extends z.ZodObject, U extends
     const query = (c.req as unknown as { valid(t: 'query'): Input }).valid('query');
     const q = listQuery(listSpec, query, c.get('principal'));
     const cf = table.customFields ? customFieldFilters(table.customFields, query) : undefined;
-    const [rows, totals] = (await c.get('tenantDb').batch((s) => [
-      s.select(table, { where: and(q.where, cf), orderBy: q.page.orderBy, limit: q.page.limit }),
-      ...(q.withTotal ? [s.count(table, and(q.filters, cf))] : []),
-    ])) as [Row[], { n: number }[] | undefined];
+    const [rows, totals] = (await c
+      .get('tenantDb')
+      .batch((s) => [
+        s.select(table, { where: and(q.where, cf), orderBy: q.page.orderBy, limit: q.page.limit }),
+        ...(q.withTotal ? [s.count(table, and(q.filters, cf))] : []),
+      ])) as [Row[], { n: number }[] | undefined];
     const { data, pagination } = q.page.page(rows as Row[]);
     return c.json({ data: data.map(show), pagination: totals ? { ...pagination, total: Number(totals[0]?.n ?? 0) } : pagination }, 200);
   }) as never);
@@ -270,12 +287,34 @@ export function crmResource<T extends CrmTable, C extends z.ZodObject, U extends
     const input = (c.req as unknown as { valid(t: 'json'): Input }).valid('json');
     const principal = c.get('principal');
     const created = await c.get('tenantDb').transaction(async (s) => {
-      const values = await columnsToWrite(s, c, { ownerId: principal.userId, ...input }, null);
-      if (countedLimit) await reserve(s, countedLimit);
-      const [row] = (await s.insert(table, values as never).returning()) as Row[];
+      const owned: Input = { ownerId: principal.userId, ...input };
+      assertAllowed(principal, owned, null);
+      const references = assertReferences(s, [['ownerId', users, ownerField(owned)]]);
+      references.catch(() => {});
+      let row: Row | undefined;
+      if (writesInputAsIs(owned)) {
+        const cf = config.customFields && hasFeature(principal.tenant.plan, 'customFields') ? config.customFields : undefined;
+        const definitions = cf ? send(customFieldDefinitionsOf(s, cf)) : null;
+        const room = countedLimit ? reserve(s, countedLimit) : null;
+        room?.catch(() => {});
+        // What the custom-field check would merge for a create without values: nothing.
+        const inserted = send(s.insert(table, { ...owned, ...(cf && { customFields: {} }) } as never).returning());
+        await references;
+        if (definitions) {
+          const { details } = checkCustomFields(await definitions, undefined, null);
+          if (details.length) throw new ApiError('validation_error', details[0]?.message ?? 'Invalid custom fields', details);
+        }
+        await room;
+        [row] = (await inserted) as Row[];
+      } else {
+        await references;
+        const values = await columnsToWrite(s, c, owned, null);
+        if (countedLimit) await reserve(s, countedLimit);
+        [row] = (await s.insert(table, values as never).returning()) as Row[];
+      }
       if (!row) throw new Error(`${resource} insert returned nothing`);
-      await audit(c, s, { action: `${action}.created`, resourceType: action, resourceId: row.id, changes: { after: show(row) } });
-      await emitEvent(s, `${action}.created` as EventType, show(row));
+      s.defer(audit(c, s, { action: `${action}.created`, resourceType: action, resourceId: row.id, changes: { after: show(row) } }));
+      deferEvent(s, `${action}.created` as EventType, show(row));
       return row;
     });
     c.header('Location', `/api/${resource}/${created.id}`);
@@ -287,18 +326,37 @@ export function crmResource<T extends CrmTable, C extends z.ZodObject, U extends
     const { id } = (c.req as unknown as { valid(t: 'param'): { id: string } }).valid('param');
     const input = (c.req as unknown as { valid(t: 'json'): Input }).valid('json');
     const updated = await c.get('tenantDb').transaction(async (s) => {
+      const principal = c.get('principal');
       // Locked so concurrent writers queue: without If-Match the later one applies on top (last write wins),
       // with a stale If-Match it sees the new version and gets 412.
-      const [existing] = (await s.select(table, { where: eq(table.id, id), limit: 1, lock: 'no key update' })) as Row[];
+      const locked = send(s.select(table, { where: eq(table.id, id), limit: 1, lock: 'no key update' }));
+      const references = assertReferences(s, [['ownerId', users, ownerField(input)]]);
+      references.catch(() => {});
+      // Runs after the lock on the server, so the row is the one just read: the version predicate is implied.
+      const speculative = writesInputAsIs(input)
+        ? send(s.update(table, { ...input, version: sql`${table.version} + 1`, updatedAt: new Date() } as never, eq(table.id, id)).returning())
+        : null;
+      const [existing] = (await locked) as Row[];
       if (!existing) throw notFound(singular);
       checkIfMatch(c, existing);
-      const values = await columnsToWrite(s, c, input, existing);
-      const [row] = (await s
-        .update(table, { ...values, version: existing.version + 1, updatedAt: new Date() } as never, and(eq(table.id, id), eq(table.version, existing.version)))
-        .returning()) as Row[];
+      assertAllowed(principal, input, existing);
+      await references;
+      let row: Row | undefined;
+      if (speculative) {
+        [row] = (await speculative) as Row[];
+      } else {
+        const values = await columnsToWrite(s, c, input, existing);
+        [row] = (await s
+          .update(
+            table,
+            { ...values, version: existing.version + 1, updatedAt: new Date() } as never,
+            and(eq(table.id, id), eq(table.version, existing.version)),
+          )
+          .returning()) as Row[];
+      }
       if (!row) throw stale();
-      await audit(c, s, { action: `${action}.updated`, resourceType: action, resourceId: id, changes: diff(existing, row, show) });
-      for (const type of [`${action}.updated` as EventType, ...(config.updateEvents?.(existing, row) ?? [])]) await emitEvent(s, type, show(row));
+      s.defer(audit(c, s, { action: `${action}.updated`, resourceType: action, resourceId: id, changes: diff(existing, row, show) }));
+      for (const type of [`${action}.updated` as EventType, ...(config.updateEvents?.(existing, row) ?? [])]) deferEvent(s, type, show(row));
       return row;
     });
     c.header('ETag', etagOf(updated));
@@ -309,25 +367,28 @@ export function crmResource<T extends CrmTable, C extends z.ZodObject, U extends
     const { id } = (c.req as unknown as { valid(t: 'param'): { id: string } }).valid('param');
     await c.get('tenantDb').transaction(async (s) => {
       // Locked like update: a second concurrent delete then finds nothing (404), not a version clash.
-      const [existing] = (await s.select(table, { where: eq(table.id, id), limit: 1, lock: 'update' })) as Row[];
+      // The deletes run after the lock on the server and are rolled back if a check below fails.
+      const locked = send(s.select(table, { where: eq(table.id, id), limit: 1, lock: 'update' }));
+      const deleted = send(s.delete(table, eq(table.id, id)).returning({ id: table.id }));
+      // The record's activities go with it: nothing may point at a deleted record.
+      const related = config.embedActivities
+        ? send(s.delete(activities, and(eq(activities.relatedType, config.embedActivities), eq(activities.relatedId, id))).returning({ id: activities.id }))
+        : null;
+      const [existing] = (await locked) as Row[];
       if (!existing) throw notFound(singular);
       checkIfMatch(c, existing);
       assertOwnership(c.get('principal'), config.ownOnlyRoles, existing, {});
-      const deleted = await s.delete(table, and(eq(table.id, id), eq(table.version, existing.version))).returning({ id: table.id });
-      if (!deleted.length) throw stale();
-      // The record's activities go with it: nothing may point at a deleted record.
-      const related = config.embedActivities
-        ? await s
-            .delete(activities, and(eq(activities.relatedType, config.embedActivities), eq(activities.relatedId, id)))
-            .returning({ id: activities.id })
-        : [];
-      await audit(c, s, {
-        action: `${action}.deleted`,
-        resourceType: action,
-        resourceId: id,
-        changes: { before: show(existing), activitiesDeleted: related.length },
-      });
-      await emitEvent(s, `${action}.deleted` as EventType, show(existing));
+      if (!(await deleted).length) throw stale();
+      const activitiesDeleted = related ? (await related).length : 0;
+      s.defer(
+        audit(c, s, {
+          action: `${action}.deleted`,
+          resourceType: action,
+          resourceId: id,
+          changes: { before: show(existing), activitiesDeleted },
+        }),
+      );
+      deferEvent(s, `${action}.deleted` as EventType, show(existing));
     });
     return c.body(null, 204);
   }) as never);
