@@ -87,6 +87,51 @@ describe('round trips per request', () => {
   });
 });
 
+describe('what goes out with COMMIT still decides the outcome', () => {
+  const leadsNamed = async (name: string) => (await h.raw.query<{ n: number }>('select count(*)::int as n from leads where first_name = $1', [name]))[0]?.n;
+
+  it('a failing deferred audit insert fails the request (500, no detail) and rolls the create back', async () => {
+    // An audit row that cannot be written (owner-level trigger, only for this marker): the lead must not exist either.
+    await h.raw.query(`create function refuse_marked_audit() returns trigger language plpgsql as $$
+      begin if new.changes::text like '%AuditRefused%' then raise exception 'audit refused'; end if; return new; end $$`);
+    await h.raw.query('create trigger refuse_marked_audit before insert on audit_logs for each row execute function refuse_marked_audit()');
+    try {
+      const res = await h.request('POST', '/api/leads', { token: admin.accessToken, body: { firstName: 'AuditRefused', lastName: 'X' } });
+      expect(res.status).toBe(500);
+      expect(JSON.stringify(await json(res))).not.toMatch(/audit refused|audit_logs/);
+      expect(await leadsNamed('AuditRefused')).toBe(0);
+    } finally {
+      await h.raw.query('drop trigger refuse_marked_audit on audit_logs');
+      await h.raw.query('drop function refuse_marked_audit()');
+    }
+  });
+
+  it('an update sent before its checks is rolled back when a check fails (stale If-Match: 412, row and audit unchanged)', async () => {
+    const res = await h.request('POST', '/api/leads', { token: admin.accessToken, body: { firstName: 'Stale', lastName: 'Check' } });
+    const { id } = (await json(res)).data;
+    const audits = async () => (await h.raw.query<{ n: number }>('select count(*)::int as n from audit_logs where resource_id = $1', [id]))[0]?.n;
+    const before = await audits();
+    const stale = await h.request('PATCH', `/api/leads/${id}`, {
+      token: admin.accessToken,
+      body: { firstName: 'Changed' },
+      headers: { 'If-Match': '"00000000-9"' },
+    });
+    expect(stale.status).toBe(412);
+    expect(await h.raw.query('select first_name, version from leads where id = $1', [id])).toEqual([{ first_name: 'Stale', version: 1 }]);
+    expect(await audits()).toBe(before);
+    const current = await h.request('GET', `/api/leads/${id}`, { token: admin.accessToken });
+    expect(current.headers.get('etag')).toBe(res.headers.get('etag'));
+  });
+
+  it('a delete sent before its checks is rolled back when a check fails (403 for a record another user owns)', async () => {
+    const res = await h.request('POST', '/api/leads', { token: admin.accessToken, body: { firstName: 'Kept', lastName: 'Record' } });
+    const { id } = (await json(res)).data;
+    const sales = await h.login('acme', 'sales_user');
+    expect((await h.request('DELETE', `/api/leads/${id}`, { token: sales.accessToken })).status).toBe(403);
+    expect(await leadsNamed('Kept')).toBe(1);
+  });
+});
+
 describe('credential freshness with the cache', () => {
   it('a role change through the API applies on the very next request, though the credential was cached', async () => {
     const manager = await h.login('acme', 'manager');
