@@ -39,7 +39,8 @@ export function targetsOf(r: Results): Results['targets'] {
   const at = (name: string, connections: number) => r.load.find((l) => l.name === name && l.connections === connections);
   const top = Math.max(...r.meta.connections);
   const out: Results['targets'] = [];
-  const add = (target: string, measured: string | null, met: boolean | null) => out.push({ target, measured: measured ?? 'not measured', met: measured === null ? null : met });
+  const add = (target: string, measured: string | null, met: boolean | null) =>
+    out.push({ target, measured: measured ?? 'not measured', met: measured === null ? null : met });
 
   const ratios = r.load.filter((l) => l.name === 'list' && l.ratioToCeiling !== null).map((l) => `${l.ratioToCeiling} (x${l.connections})`);
   const best = Math.max(...r.load.filter((l) => l.name === 'list' && l.ratioToCeiling !== null).map((l) => l.ratioToCeiling as number));
@@ -47,12 +48,24 @@ export function targetsOf(r: Results): Results['targets'] {
 
   const readTrips = ['list', 'api_key_list', 'get_with_activities'].map((n) => [n, r.roundTrips[n]?.roundTrips] as const);
   const readsMeasured = readTrips.every(([, t]) => t !== undefined);
-  add('exactly 1 round trip per authenticated read (JWT, API key)', readsMeasured ? readTrips.map(([n, t]) => `${n} ${t}`).join(', ') : null, readTrips.every(([, t]) => t === 1));
+  add(
+    'exactly 1 round trip per authenticated read (JWT, API key)',
+    readsMeasured ? readTrips.map(([n, t]) => `${n} ${t}`).join(', ') : null,
+    readTrips.every(([, t]) => t === 1),
+  );
   const writeTrips = WRITES.map((n) => [n, r.roundTrips[n]?.roundTrips] as const);
-  add('<= 2 round trips per write', writeTrips.every(([, t]) => t !== undefined) ? writeTrips.map(([n, t]) => `${n} ${t}`).join(', ') : null, writeTrips.every(([, t]) => (t ?? 99) <= 2));
+  add(
+    '<= 2 round trips per write',
+    writeTrips.every(([, t]) => t !== undefined) ? writeTrips.map(([n, t]) => `${n} ${t}`).join(', ') : null,
+    writeTrips.every(([, t]) => (t ?? 99) <= 2),
+  );
 
   const p99s = READS.map((n) => [n, at(n, top)?.p99] as const);
-  add(`p99 of list/filter/search/deep page <= 15 ms at ${top} connections`, p99s.every(([, p]) => p !== undefined) ? p99s.map(([n, p]) => `${n} ${p} ms`).join(', ') : null, p99s.every(([, p]) => (p ?? 99) <= 15));
+  add(
+    `p99 of list/filter/search/deep page <= 15 ms at ${top} connections`,
+    p99s.every(([, p]) => p !== undefined) ? p99s.map(([n, p]) => `${n} ${p} ms`).join(', ') : null,
+    p99s.every(([, p]) => (p ?? 99) <= 15),
+  );
 
   const deep = at('deep_page', top);
   const first = at('page_one_large', top);
@@ -65,11 +78,19 @@ export function targetsOf(r: Results): Results['targets'] {
   const imp = r.memory.import;
   add('import of 10,000 rows <= 3 s', imp ? `${imp.rows} rows in ${imp.seconds} s` : null, !!imp && imp.seconds <= 3 * (imp.rows / 10_000));
   const exp = r.memory.export;
-  add('export of 100,000 rows: peak RSS growth <= 50 MB', exp ? `${exp.rows} rows in ${exp.seconds} s, +${exp.peakRssGrowthMb} MB` : null, !!exp && exp.peakRssGrowthMb <= 50);
+  add(
+    'export of 100,000 rows: peak RSS growth <= 50 MB',
+    exp ? `${exp.rows} rows in ${exp.seconds} s, +${exp.peakRssGrowthMb} MB` : null,
+    !!exp && exp.peakRssGrowthMb <= 50,
+  );
 
   const w = r.worker;
   const stripe = !w?.stripeInBundle ? 'absent' : w.stripeAtStartup === false ? 'bundled, not run at startup' : w.stripeAtStartup ? 'run at startup' : 'bundled';
-  add('Worker bundle <= 400 KB gzip, Stripe not in the hot path', w ? `${Math.round(w.gzipBytes / 1024)} KiB gzip (Stripe SDK ${stripe})` : null, !!w && w.gzipBytes <= 400 * 1024 && w.stripeAtStartup !== true);
+  add(
+    'Worker bundle <= 400 KB gzip, Stripe not in the hot path',
+    w ? `${Math.round(w.gzipBytes / 1024)} KiB gzip (Stripe SDK ${stripe})` : null,
+    !!w && w.gzipBytes <= 400 * 1024 && w.stripeAtStartup !== true,
+  );
   add('Worker startup <= 50 ms', w?.startupMs != null ? `${w.startupMs} ms` : null, w?.startupMs != null && w.startupMs <= 50);
 
   const b = r.bcrypt;

@@ -13,8 +13,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { parseArgs } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import autocannon from 'autocannon';
 import type { Context } from 'hono';
@@ -28,7 +27,7 @@ import { createLogger } from '../src/lib/logger.ts';
 import { jsHasher } from '../src/lib/passwords-js.ts';
 import { nativeHasher } from '../src/lib/passwords-native.ts';
 import { memoryRateLimitStore } from '../src/lib/rate-limit.ts';
-import { renderMarkdown, type Results, targetsOf } from './report.ts';
+import { type Results, renderMarkdown, targetsOf } from './report.ts';
 
 const run = promisify(execFile);
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -46,7 +45,17 @@ const wants = (section: string) => !only || only.has(section);
 
 const plan = QUICK
   ? { tenants: 3, leadsPerTenant: 200, large: 3_000, duration: 1, warmup: 0.5, connections: [1, 8], deepPages: 20, importRows: 500, bcryptSeconds: 0.5 }
-  : { tenants: 1_000, leadsPerTenant: 1_000, large: 100_000, duration: 8, warmup: 1, connections: [1, 8, 32], deepPages: 400, importRows: 10_000, bcryptSeconds: 3 };
+  : {
+      tenants: 1_000,
+      leadsPerTenant: 1_000,
+      large: 100_000,
+      duration: 8,
+      warmup: 1,
+      connections: [1, 8, 32],
+      deepPages: 400,
+      importRows: 10_000,
+      bcryptSeconds: 3,
+    };
 
 const BENCH_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/crm_bench';
 const PGBENCH = ['/usr/lib/postgresql/15/bin/pgbench', '/usr/bin/pgbench'].find((p) => existsSync(p));
@@ -119,7 +128,17 @@ async function ensureData(owner: pg.Client) {
   const started = performance.now();
   await run(
     process.execPath,
-    ['--import', 'tsx', 'scripts/db-seed.ts', '--tenants', String(plan.tenants), '--leads-per-tenant', String(plan.leadsPerTenant), '--large-tenant', String(plan.large)],
+    [
+      '--import',
+      'tsx',
+      'scripts/db-seed.ts',
+      '--tenants',
+      String(plan.tenants),
+      '--leads-per-tenant',
+      String(plan.leadsPerTenant),
+      '--large-tenant',
+      String(plan.large),
+    ],
     { cwd: ROOT, env: { ...process.env, DATABASE_URL: BENCH_URL, NODE_ENV: 'development' }, maxBuffer: 64 * 1024 * 1024 },
   );
   await owner.query('analyze');
@@ -244,12 +263,20 @@ async function serverRuns(results: Results) {
   try {
     const tenant = 'scale-00001';
     const login = (slug: string) =>
-      http(server.url, { name: 'login', method: 'POST', path: '/api/auth/login', token: '', body: { email: demoEmail(slug, 'tenant_admin'), password: DEMO_PASSWORD, tenant: slug } });
+      http(server.url, {
+        name: 'login',
+        method: 'POST',
+        path: '/api/auth/login',
+        token: '',
+        body: { email: demoEmail(slug, 'tenant_admin'), password: DEMO_PASSWORD, tenant: slug },
+      });
     const admin = (await login(tenant)).data;
     const token: string = admin.tokens.accessToken;
     const tenantId: string = admin.tenant.id;
     const largeToken: string = (await login('scale-large')).data.tokens.accessToken;
-    const key: string = (await http(server.url, { name: 'key', method: 'POST', path: '/api/api-keys', token, body: { name: `bench ${Date.now()}`, scopes: ['leads:read'] } })).data.secret;
+    const key: string = (
+      await http(server.url, { name: 'key', method: 'POST', path: '/api/api-keys', token, body: { name: `bench ${Date.now()}`, scopes: ['leads:read'] } })
+    ).data.secret;
     const { rows: withActivities } = await owner.query<{ id: string }>(
       `select related_id as id from activities where tenant_id = $1 and related_type = 'lead' group by related_id order by count(*) desc limit 1`,
       [tenantId],
@@ -258,7 +285,11 @@ async function serverRuns(results: Results) {
     // The deep page: 400 cursors into the large tenant (newest first), followed once here.
     let cursor = '';
     for (let i = 0; i < plan.deepPages; i++) {
-      const page = await http(server.url, { name: 'deep', path: `/api/leads?limit=25${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, token: largeToken });
+      const page = await http(server.url, {
+        name: 'deep',
+        path: `/api/leads?limit=25${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+        token: largeToken,
+      });
       if (!page.pagination.nextCursor) break;
       cursor = page.pagination.nextCursor;
     }
@@ -370,12 +401,33 @@ async function pgbenchRuns(statement: { text: string; params: unknown[] }, tenan
   const script = join(dir, 'list.sql');
   writeFileSync(
     script,
-    ['\\startpipeline', 'begin;', `select set_config('role', 'crm_app', true), set_config('app.tenant_id', ${literal(tenantId)}, true);`, `${select};`, 'commit;', '\\endpipeline', ''].join('\n'),
+    [
+      '\\startpipeline',
+      'begin;',
+      `select set_config('role', 'crm_app', true), set_config('app.tenant_id', ${literal(tenantId)}, true);`,
+      `${select};`,
+      'commit;',
+      '\\endpipeline',
+      '',
+    ].join('\n'),
   );
   const out: Results['pgbench'] = [];
   try {
     for (const connections of plan.connections) {
-      const { stdout } = await run(PGBENCH as string, ['-n', '-M', 'extended', '-c', String(connections), '-j', String(Math.min(connections, 2)), '-T', String(Math.max(1, plan.duration)), '-f', script, BENCH_URL]);
+      const { stdout } = await run(PGBENCH as string, [
+        '-n',
+        '-M',
+        'extended',
+        '-c',
+        String(connections),
+        '-j',
+        String(Math.min(connections, 2)),
+        '-T',
+        String(Math.max(1, plan.duration)),
+        '-f',
+        script,
+        BENCH_URL,
+      ]);
       const tps = Number(/tps = ([\d.]+)/.exec(stdout)?.[1] ?? 0);
       const latencyMs = Number(/latency average = ([\d.]+) ms/.exec(stdout)?.[1] ?? 0);
       out.push({ connections, tps: round(tps, 1), latencyMs });
@@ -409,11 +461,22 @@ async function memoryRuns(url: string, pid: number, largeToken: string, owner: p
   log(`export: ${lines - 1} rows in ${round(exportSeconds)} s, RSS ${before} -> peak ${peak} MB`);
 
   const tenant = 'scale-00002';
-  const session = await http(url, { name: 'login', method: 'POST', path: '/api/auth/login', token: '', body: { email: demoEmail(tenant, 'tenant_admin'), password: DEMO_PASSWORD, tenant } });
+  const session = await http(url, {
+    name: 'login',
+    method: 'POST',
+    path: '/api/auth/login',
+    token: '',
+    body: { email: demoEmail(tenant, 'tenant_admin'), password: DEMO_PASSWORD, tenant },
+  });
   const tenantId: string = session.data.tenant.id;
   const cleanup = () => owner.query(`delete from leads where tenant_id = $1 and email like '%@import.bench.example'`, [tenantId]);
   await cleanup();
-  const rows = Array.from({ length: plan.importRows }, (_, i) => ({ firstName: 'Imported', lastName: `Row ${i}`, email: `row${i}@import.bench.example`, company: 'Bench' }));
+  const rows = Array.from({ length: plan.importRows }, (_, i) => ({
+    firstName: 'Imported',
+    lastName: `Row ${i}`,
+    email: `row${i}@import.bench.example`,
+    company: 'Bench',
+  }));
   const importBefore = rssMb(pid);
   const t1 = performance.now();
   const imported = await http(url, { name: 'import', method: 'POST', path: '/api/leads/import', token: session.data.tokens.accessToken, body: rows });

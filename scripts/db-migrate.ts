@@ -5,7 +5,9 @@
 import { join } from 'node:path';
 
 if (process.argv.includes('--help')) {
-  console.log('Usage: npm run db:migrate\n  DATABASE_URL=postgres://...  migrate a server Postgres (as the owner role)\n  (unset)                      migrate the embedded PGlite database in $DATA_DIR (default .data)');
+  console.log(
+    'Usage: npm run db:migrate\n  DATABASE_URL=postgres://...  migrate a server Postgres (as the owner role)\n  (unset)                      migrate the embedded PGlite database in $DATA_DIR (default .data)',
+  );
   process.exit(0);
 }
 

@@ -41,7 +41,9 @@ await runTask(async () => {
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     try {
-      const existing = (await client.query<{ name: string }>('select tablename as name from pg_tables where schemaname = current_schema() and tablename = any($1)', [appTables])).rows;
+      const existing = (
+        await client.query<{ name: string }>('select tablename as name from pg_tables where schemaname = current_schema() and tablename = any($1)', [appTables])
+      ).rows;
       await client.query('begin');
       if (existing.length) await client.query(`drop table ${existing.map((t) => client.escapeIdentifier(t.name)).join(', ')} cascade`);
       await client.query('drop schema if exists drizzle cascade');

@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
 import type { Database } from '../src/db/client.ts';
+import { roles } from '../src/db/schema/index.ts';
 import { DEMO_CRM_SIZE, DEMO_PASSWORD, demoEmail, seedDemo } from '../src/db/seed.ts';
 import { scaledSize, seedCrm } from '../src/db/seed-crm.ts';
-import { roles } from '../src/db/schema/index.ts';
 import { nativeHasher } from '../src/lib/passwords-native.ts';
 
 const { values: args } = parseArgs({
@@ -102,7 +102,13 @@ async function seedScale(db: Database, tenantCount: number, leadsPerTenant: numb
 
 const db = await open();
 if (args.tenants) {
-  await seedScale(db, Number(args.tenants), Number(args['leads-per-tenant']), Number(args.concurrency), args['large-tenant'] ? Number(args['large-tenant']) : null);
+  await seedScale(
+    db,
+    Number(args.tenants),
+    Number(args['leads-per-tenant']),
+    Number(args.concurrency),
+    args['large-tenant'] ? Number(args['large-tenant']) : null,
+  );
 } else {
   const created = await seedDemo(db, nativeHasher, 10, DEMO_CRM_SIZE);
   console.log(created ? `Seeded demo tenants (password "${DEMO_PASSWORD}").` : 'Demo tenants already present; nothing to do.');

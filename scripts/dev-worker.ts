@@ -9,7 +9,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import pg from 'pg';
-import { openPostgres, migratePostgres } from '../src/db/postgres.ts';
+import { migratePostgres, openPostgres } from '../src/db/postgres.ts';
 import { roles } from '../src/db/schema/index.ts';
 import { DEMO_PASSWORD, DEMO_TENANTS, demoEmail, seedDemo } from '../src/db/seed.ts';
 import { randomToken } from '../src/lib/crypto.ts';

@@ -21,7 +21,9 @@ export function copyDocsAssets(root = process.cwd()): string {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   if (process.argv.includes('--help')) {
-    console.log(`Usage: tsx scripts/docs-assets.ts\n  copies @scalar/api-reference's standalone bundle to ${DOCS_ASSETS_DIR}${SCALAR_BUNDLE_PATH} (Workers static assets)`);
+    console.log(
+      `Usage: tsx scripts/docs-assets.ts\n  copies @scalar/api-reference's standalone bundle to ${DOCS_ASSETS_DIR}${SCALAR_BUNDLE_PATH} (Workers static assets)`,
+    );
     process.exit(0);
   }
   const target = copyDocsAssets();

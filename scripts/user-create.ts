@@ -61,7 +61,13 @@ await runTask(async () => {
       await reserve(s, 'users');
       const [row] = await s.insert(users, { email: email.data, name: name.data, passwordHash, role, status: 'active' }).returning();
       if (!row) throw new Error('user insert returned nothing');
-      await s.insert(auditLogs, { actorType: 'system', action: 'user.created', resourceType: 'user', resourceId: row.id, changes: { email: row.email, role, via: 'cli' } });
+      await s.insert(auditLogs, {
+        actorType: 'system',
+        action: 'user.created',
+        resourceType: 'user',
+        resourceId: row.id,
+        changes: { email: row.email, role, via: 'cli' },
+      });
       return row;
     });
     console.log(`Created ${user.role} ${user.email} (${user.name}) in tenant ${tenant.slug}, id ${user.id}.`);

@@ -4,12 +4,12 @@ import type { Context } from 'hono';
 import { createApp } from './app.ts';
 import { type Config, loadConfig } from './config.ts';
 import type { Database } from './db/client.ts';
-import { DEMO_CRM_SIZE, DEMO_PASSWORD, DEMO_TENANTS, demoEmail, seedDemo } from './db/seed.ts';
 import { roles } from './db/schema/index.ts';
-import { randomToken } from './lib/crypto.ts';
+import { DEMO_CRM_SIZE, DEMO_PASSWORD, DEMO_TENANTS, demoEmail, seedDemo } from './db/seed.ts';
 import { startWebhookWorker } from './jobs/webhook-delivery.ts';
-import { readScalarBundle } from './lib/docs-bundle-node.ts';
+import { randomToken } from './lib/crypto.ts';
 import { nodeResolveHost } from './lib/dns-node.ts';
+import { readScalarBundle } from './lib/docs-bundle-node.ts';
 import { createLogger, type Logger } from './lib/logger.ts';
 import { notifierFromConfig } from './lib/notifier.ts';
 import { nativeHasher } from './lib/passwords-native.ts';
@@ -51,7 +51,8 @@ async function openDatabase(config: Config, env: Record<string, string | undefin
   if (env.DATABASE_URL) {
     const { openPostgres, migratePostgres } = await import('./db/postgres.ts');
     if (config.NODE_ENV !== 'production') await migratePostgres(env.DATABASE_URL);
-    return openPostgres({ url: env.DATABASE_URL, max: Number(env.DATABASE_POOL_SIZE ?? 10), statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS }).database;
+    return openPostgres({ url: env.DATABASE_URL, max: Number(env.DATABASE_POOL_SIZE ?? 10), statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS })
+      .database;
   }
   if (config.NODE_ENV === 'production') throw new Error('Invalid configuration:\n  DATABASE_URL: missing (required in production)');
   const { openPglite } = await import('./db/pglite.ts');

@@ -1,5 +1,5 @@
 import type { ExecutionContext } from 'hono';
-import { createApp, type App } from './app.ts';
+import { type App, createApp } from './app.ts';
 import { type Config, loadConfig } from './config.ts';
 import { createNeonDatabase } from './db/neon.ts';
 import { runRetention } from './jobs/retention.ts';
@@ -31,7 +31,8 @@ const depsOf = new WeakMap<object, AppDeps>();
  * alive with ctx.waitUntil by the rate-limit middleware.
  */
 function rateLimitStore(config: Config, logger: Logger) {
-  if (config.REDIS_URL) throw new Error('Invalid configuration:\n  REDIS_URL: not supported on Workers (no TCP client); set UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN');
+  if (config.REDIS_URL)
+    throw new Error('Invalid configuration:\n  REDIS_URL: not supported on Workers (no TCP client); set UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN');
   if (config.UPSTASH_REDIS_REST_URL && config.UPSTASH_REDIS_REST_TOKEN) {
     return upstashRateLimitStore({ url: config.UPSTASH_REDIS_REST_URL, token: config.UPSTASH_REDIS_REST_TOKEN, timeoutMs: config.RATE_LIMIT_STORE_TIMEOUT_MS });
   }

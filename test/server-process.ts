@@ -94,7 +94,13 @@ export async function registerUnlimitedTenant(base: string, slug: string): Promi
   const res = await fetch(`${base}/api/auth/register`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ tenantName: `Tenant ${slug}`, tenantSlug: slug, name: 'Owner', email: `owner@${slug}.example`, password: 'Plenty-long-passphrase-42' }),
+    body: JSON.stringify({
+      tenantName: `Tenant ${slug}`,
+      tenantSlug: slug,
+      name: 'Owner',
+      email: `owner@${slug}.example`,
+      password: 'Plenty-long-passphrase-42',
+    }),
   });
   if (res.status !== 201) throw new Error(`register ${slug}: ${res.status} ${await res.text()}`);
   const { data } = (await res.json()) as { data: { tokens: { accessToken: string }; tenant: { id: string } } };

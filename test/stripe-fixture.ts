@@ -71,7 +71,12 @@ export async function startStripeFixture(): Promise<StripeFixture> {
       });
     }
     if (req.method === 'POST' && path === '/v1/billing_portal/sessions') {
-      return send(200, { id: `bps_fixture${id}`, object: 'billing_portal.session', customer: params.customer, url: `https://billing.stripe.test/p/session/${id}` });
+      return send(200, {
+        id: `bps_fixture${id}`,
+        object: 'billing_portal.session',
+        customer: params.customer,
+        url: `https://billing.stripe.test/p/session/${id}`,
+      });
     }
     const subscription = /^\/v1\/subscriptions\/([^/]+)$/.exec(path);
     if (req.method === 'DELETE' && subscription) {
@@ -133,7 +138,15 @@ export function subscriptionObject(o: { id: string; customer: string; status: st
     metadata: o.metadata ?? {},
     items: {
       object: 'list',
-      data: [{ id: `si_${o.id}`, object: 'subscription_item', price: { id: o.price, object: 'price' }, quantity: 1, current_period_end: o.periodEnd ?? 1_900_000_000 }],
+      data: [
+        {
+          id: `si_${o.id}`,
+          object: 'subscription_item',
+          price: { id: o.price, object: 'price' },
+          quantity: 1,
+          current_period_end: o.periodEnd ?? 1_900_000_000,
+        },
+      ],
     },
   };
 }

@@ -18,7 +18,14 @@ export async function fillTenant(h: Harness, slug: string, seed: number, crmRows
     expect(r.status, await r.clone().text()).toBe(status);
     return json(r);
   };
-  await ok(h.request('POST', '/api/leads', { token, body: { lastName: `Idem ${slug}`, email: `idem@${slug}.example` }, headers: { 'idempotency-key': `fill-${slug}` } }), 201);
+  await ok(
+    h.request('POST', '/api/leads', {
+      token,
+      body: { lastName: `Idem ${slug}`, email: `idem@${slug}.example` },
+      headers: { 'idempotency-key': `fill-${slug}` },
+    }),
+    201,
+  );
   await ok(h.request('POST', '/api/custom-fields', { token, body: { resource: 'leads', key: 'segment', label: 'Segment', type: 'text' } }), 201);
   const key = await ok(h.request('POST', '/api/api-keys', { token, body: { name: 'fill key', scopes: ['*', 'tenant:admin'] } }), 201);
   const invite = await ok(h.request('POST', '/api/users/invitations', { token, body: { email: `invitee@${slug}.example`, role: 'sales_user' } }), 201);

@@ -4,7 +4,7 @@
  * one under DATA_DIR) and one way to fail with a message and exit code.
  */
 import { join } from 'node:path';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import type { Database } from '../../src/db/client.ts';
 
 export class CliError extends Error {}

@@ -34,7 +34,24 @@ const ISOLATION: Record<string, string> = {
   RepeatableRead: 'REPEATABLE READ',
   Serializable: 'SERIALIZABLE',
 };
-const ERROR_FIELDS = ['code', 'severity', 'detail', 'hint', 'position', 'internalPosition', 'internalQuery', 'where', 'schema', 'table', 'column', 'dataType', 'constraint', 'file', 'line', 'routine'];
+const ERROR_FIELDS = [
+  'code',
+  'severity',
+  'detail',
+  'hint',
+  'position',
+  'internalPosition',
+  'internalQuery',
+  'where',
+  'schema',
+  'table',
+  'column',
+  'dataType',
+  'constraint',
+  'file',
+  'line',
+  'routine',
+];
 // Leave every value as Postgres' text: parsing is the driver's job.
 const rawText = { getTypeParser: () => (value: string) => value };
 
@@ -108,7 +125,10 @@ export async function startHttpBridge({ host = '127.0.0.1', port = 0 } = {}): Pr
     } finally {
       if (client) {
         const c = client;
-        await c.query('DISCARD ALL').then(() => c.release(), (err: Error) => c.release(err));
+        await c.query('DISCARD ALL').then(
+          () => c.release(),
+          (err: Error) => c.release(err),
+        );
       }
     }
   });

@@ -11,7 +11,9 @@ export function classifyDbError(err: unknown): DbFailure {
     if (code === '23503') return 'foreign_key_violation';
     if (code === '57014') return 'timeout';
     if (typeof code === 'string' && (UNAVAILABLE_CODES.has(code) || code.startsWith('08'))) return 'unavailable';
-    if (/Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|not queryable|fetch failed|Network connection lost/i.test(message)) {
+    if (
+      /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|not queryable|fetch failed|Network connection lost/i.test(message)
+    ) {
       return 'unavailable';
     }
   }

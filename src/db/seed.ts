@@ -1,9 +1,9 @@
 import { eq } from 'drizzle-orm';
 import type { PasswordHasher } from '../lib/passwords.ts';
 import { type Database, scopeStatement } from './client.ts';
+import { type Role, roles, tenants, users } from './schema/index.ts';
 import { scopedQueries } from './scoped.ts';
 import { type CrmSeedSize, seedCrm } from './seed-crm.ts';
-import { type Role, roles, tenants, users } from './schema/index.ts';
 
 /** Documented in the README; development data only, never seeded in production. */
 export const DEMO_PASSWORD = 'DemoPass!2026';
@@ -36,7 +36,10 @@ export async function seedDemo(db: Database, hasher: PasswordHasher, cost = 10, 
     const tenantId = await db.transaction(null, async (q) => {
       const [existing] = await q.select({ id: tenants.id }).from(tenants).where(eq(tenants.slug, t.slug));
       if (existing) return null;
-      const [tenant] = await q.insert(tenants).values({ ...t, plan: 'enterprise' }).returning({ id: tenants.id });
+      const [tenant] = await q
+        .insert(tenants)
+        .values({ ...t, plan: 'enterprise' })
+        .returning({ id: tenants.id });
       if (!tenant) throw new Error('seed: tenant not created');
       await q.execute(scopeStatement(tenant.id));
       const s = scopedQueries(q, tenant.id);

@@ -1,7 +1,7 @@
 import { and, eq, inArray, lt, notExists, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
-import { scopedQueries } from '../db/scoped.ts';
 import { securityEvents, tenants, webhookDeliveries, webhookEvents } from '../db/schema/index.ts';
+import { scopedQueries } from '../db/scoped.ts';
 import { rowsOf } from '../lib/audit-chain.ts';
 
 const DAY_MS = 86_400_000;
@@ -85,7 +85,12 @@ export async function runRetention(db: Database, settings: RetentionSettings, no
           webhookEvents,
           and(
             lt(webhookEvents.createdAt, webhooksBefore),
-            notExists(s.q.select({ one: sql`1` }).from(webhookDeliveries).where(s.where(webhookDeliveries, eq(webhookDeliveries.eventId, webhookEvents.id)))),
+            notExists(
+              s.q
+                .select({ one: sql`1` })
+                .from(webhookDeliveries)
+                .where(s.where(webhookDeliveries, eq(webhookDeliveries.eventId, webhookEvents.id))),
+            ),
           ),
         )
         .returning({ id: webhookEvents.id });

@@ -1,7 +1,7 @@
 import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
-import { scopedQueries } from '../db/scoped.ts';
 import { auditLogs, type DeliveryAttempt, WEBHOOK_WORKER_ROLE, webhookDeliveries, webhookEndpoints, webhookEvents } from '../db/schema/index.ts';
+import { scopedQueries } from '../db/scoped.ts';
 import type { AppDeps } from '../lib/context.ts';
 import { notifyTenantAdmins } from '../lib/notify-admins.ts';
 import { type ResolveHost, webhookUrlProblem } from '../lib/ssrf.ts';
@@ -169,7 +169,13 @@ async function record(o: DeliveryOptions & { now: () => number }, claimed: Claim
   const exhausted = outcome.final || claimed.attempt > delays.length;
   const delay = delays[claimed.attempt - 1] ?? 0;
   const jittered = o.jitter === false ? delay : delay * (0.8 + Math.random() * 0.4);
-  const entry: DeliveryAttempt = { at: now.toISOString(), attempt: claimed.attempt, statusCode: outcome.statusCode, latencyMs: outcome.latencyMs, error: outcome.error };
+  const entry: DeliveryAttempt = {
+    at: now.toISOString(),
+    attempt: claimed.attempt,
+    statusCode: outcome.statusCode,
+    latencyMs: outcome.latencyMs,
+    error: outcome.error,
+  };
   return o.db.transaction(claimed.tenantId, async (q) => {
     const s = scopedQueries(q, claimed.tenantId);
     const updated = await s
@@ -197,7 +203,10 @@ async function record(o: DeliveryOptions & { now: () => number }, claimed: Claim
     const [endpoint] = await s
       .update(
         webhookEndpoints,
-        { consecutiveFailures: sql`${webhookEndpoints.consecutiveFailures} + 1`, failingSince: sql`coalesce(${webhookEndpoints.failingSince}, ${now.toISOString()}::timestamptz)` },
+        {
+          consecutiveFailures: sql`${webhookEndpoints.consecutiveFailures} + 1`,
+          failingSince: sql`coalesce(${webhookEndpoints.failingSince}, ${now.toISOString()}::timestamptz)`,
+        },
         eq(webhookEndpoints.id, endpointId),
       )
       .returning();

@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
-import type { Scoped } from '../db/scoped.ts';
 import { auditLogs } from '../db/schema/index.ts';
+import type { Scoped } from '../db/scoped.ts';
 import { actorOf } from './access.ts';
 import type { AppEnv } from './context.ts';
 
@@ -11,7 +11,11 @@ export function redactChanges(changes: Record<string, unknown>): Record<string, 
   return Object.fromEntries(
     Object.entries(changes).map(([k, v]) => [
       k,
-      SENSITIVE.test(k) ? '[redacted]' : v && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date) ? redactChanges(v as Record<string, unknown>) : v,
+      SENSITIVE.test(k)
+        ? '[redacted]'
+        : v && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date)
+          ? redactChanges(v as Record<string, unknown>)
+          : v,
     ]),
   );
 }

@@ -6,7 +6,10 @@
 export function clientIp(peer: string | undefined, forwardedFor: string | undefined, trusted: string[]): string {
   const direct = normalize(peer ?? 'unknown');
   if (!forwardedFor || !trusted.includes(direct)) return direct;
-  const hops = forwardedFor.split(',').map((h) => normalize(h.trim())).filter(Boolean);
+  const hops = forwardedFor
+    .split(',')
+    .map((h) => normalize(h.trim()))
+    .filter(Boolean);
   for (let i = hops.length - 1; i >= 0; i--) {
     const hop = hops[i] as string;
     if (!trusted.includes(hop)) return hop;

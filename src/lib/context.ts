@@ -1,8 +1,8 @@
 import type { Context } from 'hono';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/client.ts';
-import type { TenantDb } from '../db/scoped.ts';
 import type { Role } from '../db/schema/index.ts';
+import type { TenantDb } from '../db/scoped.ts';
 import type { TenantSummary } from '../db/tenants.ts';
 import type { DocsBundleLoader } from '../routes/docs/docs.index.ts';
 import type { Logger } from './logger.ts';

@@ -23,7 +23,11 @@ export const wantsCsv = (c: Context<AppEnv>, format: string | undefined) =>
 export function refusePaging(c: Context<AppEnv>) {
   const paging = ['limit', 'cursor'].filter((p) => c.req.query(p) !== undefined);
   if (paging.length) {
-    throw new ApiError('validation_error', 'A CSV export has no pages', paging.map((field) => ({ field, message: 'not accepted with CSV' })));
+    throw new ApiError(
+      'validation_error',
+      'A CSV export has no pages',
+      paging.map((field) => ({ field, message: 'not accepted with CSV' })),
+    );
   }
 }
 
@@ -42,7 +46,10 @@ export function csvResponse<T>(c: Context<AppEnv>, spec: CsvExport<T>): Response
       async pull(controller) {
         const { data, nextCursor } = await spec.page(cursor).catch((error: unknown) => {
           // The 200 is already sent: the client sees a cut-off body, the log says why.
-          c.var.deps.logger.error('csv export failed mid-stream', { requestId: c.get('requestId'), error: error instanceof Error ? error.message : String(error) });
+          c.var.deps.logger.error('csv export failed mid-stream', {
+            requestId: c.get('requestId'),
+            error: error instanceof Error ? error.message : String(error),
+          });
           throw error;
         });
         if (data.length) controller.enqueue(encoder.encode(data.map((row) => csvLine(spec.line(row))).join('')));

@@ -78,7 +78,13 @@ export function httpNotifier(options: HttpNotifierOptions): Notifier {
 /** The provider the configuration names. */
 export function notifierFromConfig(config: Config, logger: Logger): Notifier {
   if (config.EMAIL_PROVIDER === 'http' && config.EMAIL_HTTP_URL && config.EMAIL_FROM) {
-    return httpNotifier({ url: config.EMAIL_HTTP_URL, token: config.EMAIL_HTTP_TOKEN, from: config.EMAIL_FROM, timeoutMs: config.EMAIL_HTTP_TIMEOUT_MS, logger });
+    return httpNotifier({
+      url: config.EMAIL_HTTP_URL,
+      token: config.EMAIL_HTTP_TOKEN,
+      from: config.EMAIL_FROM,
+      timeoutMs: config.EMAIL_HTTP_TIMEOUT_MS,
+      logger,
+    });
   }
   return consoleNotifier(logger);
 }

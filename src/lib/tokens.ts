@@ -1,8 +1,8 @@
 import { errors, jwtVerify, SignJWT } from 'jose';
 import type { Config } from '../config.ts';
 import type { Role } from '../db/schema/index.ts';
-import { ApiError } from './errors.ts';
 import { randomToken } from './crypto.ts';
+import { ApiError } from './errors.ts';
 
 export interface AccessClaims {
   userId: string;

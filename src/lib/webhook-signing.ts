@@ -44,7 +44,11 @@ async function secretKey(keyMaterial: string): Promise<CryptoKey> {
 /** `v1.<iv>.<ciphertext>` (base64url); the tenant id is bound as associated data, so a ciphertext copied to another tenant does not decrypt. */
 export async function encryptSecret(keyMaterial: string, tenantId: string, secret: string): Promise<string> {
   const iv = crypto.getRandomValues(new Uint8Array(12));
-  const sealed = await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: encoder.encode(tenantId) }, await secretKey(keyMaterial), encoder.encode(secret));
+  const sealed = await crypto.subtle.encrypt(
+    { name: 'AES-GCM', iv, additionalData: encoder.encode(tenantId) },
+    await secretKey(keyMaterial),
+    encoder.encode(secret),
+  );
   return `v1.${base64url(iv)}.${base64url(new Uint8Array(sealed))}`;
 }
 

@@ -1,8 +1,8 @@
 import { and, eq, isNull, lt, or } from 'drizzle-orm';
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
-import { TenantDb } from '../db/scoped.ts';
 import { apiKeys, tenants, users } from '../db/schema/index.ts';
+import { TenantDb } from '../db/scoped.ts';
 import { tenantColumns } from '../db/tenants.ts';
 import { requireUser } from '../lib/access.ts';
 import { API_KEY_PREFIX, apiKeySecret } from '../lib/api-key-secret.ts';
@@ -90,7 +90,17 @@ async function verifyUser(c: Context<AppEnv>, token: string): Promise<UserPrinci
   if (user?.status !== 'active' || user.tokenVersion !== claims.tokenVersion) {
     throw new ApiError('unauthorized', 'Access token is no longer valid');
   }
-  const principal: UserPrincipal = { kind: 'user', userId: user.id, email: user.email, name: user.name, role: user.role, tenant: user.tenant, keyId: null, scopes: null, rateLimitPerMinute: null };
+  const principal: UserPrincipal = {
+    kind: 'user',
+    userId: user.id,
+    email: user.email,
+    name: user.name,
+    role: user.role,
+    tenant: user.tenant,
+    keyId: null,
+    scopes: null,
+    rateLimitPerMinute: null,
+  };
   c.var.principals.set(cacheKey, claims.tenantId, principal);
   return principal;
 }

@@ -1,11 +1,11 @@
 import { createMiddleware } from 'hono/factory';
+import { allows } from '../lib/access.ts';
 import type { AppEnv } from '../lib/context.ts';
 import { ApiError } from '../lib/errors.ts';
-import { allows } from '../lib/access.ts';
 import type { Action, Resource } from '../lib/permissions.ts';
+import { type Feature, hasFeature, writesBlocked } from '../lib/plans.ts';
 import { requiresScope } from '../lib/route-security.ts';
 import { requiredScope } from '../lib/scopes.ts';
-import { type Feature, hasFeature, writesBlocked } from '../lib/plans.ts';
 
 /**
  * Pipeline steps permission check → plan/subscription check, declared per
@@ -35,7 +35,10 @@ export function authorize(resource: Resource, action: Action, feature?: Feature)
       }
     }
     if (feature && !hasFeature(tenant.plan, feature)) {
-      throw new ApiError('plan_feature_unavailable', `Your plan does not include ${feature === 'customFields' ? 'custom fields' : 'API keys'}; upgrade to Enterprise`);
+      throw new ApiError(
+        'plan_feature_unavailable',
+        `Your plan does not include ${feature === 'customFields' ? 'custom fields' : 'API keys'}; upgrade to Enterprise`,
+      );
     }
     await next();
   });

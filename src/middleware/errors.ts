@@ -64,8 +64,7 @@ export const onError: ErrorHandler<AppEnv> = (err, c) => {
   return errorResponse(c, new ApiError('internal_error', 'An unexpected error occurred'));
 };
 
-export const notFoundHandler: NotFoundHandler<AppEnv> = (c) =>
-  errorResponse(c, new ApiError('not_found', `No route for ${c.req.method} ${c.req.path}`));
+export const notFoundHandler: NotFoundHandler<AppEnv> = (c) => errorResponse(c, new ApiError('not_found', `No route for ${c.req.method} ${c.req.path}`));
 
 export const methodNotAllowedHandler = (c: Context<AppEnv>, allowed: string[]) =>
   errorResponse(

@@ -22,9 +22,7 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
   const key = c.req.header('idempotency-key');
   if (c.req.method !== 'POST' || key === undefined) return next();
   if (!KEY.test(key)) {
-    throw new ApiError('validation_error', 'Invalid Idempotency-Key', [
-      { field: 'Idempotency-Key', message: 'must be 1-255 visible ASCII characters' },
-    ]);
+    throw new ApiError('validation_error', 'Invalid Idempotency-Key', [{ field: 'Idempotency-Key', message: 'must be 1-255 visible ASCII characters' }]);
   }
   const tenantDb = c.get('tenantDb');
   const actor = actorOf(c.get('principal'));
@@ -61,9 +59,7 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
   if (c.res.status >= 200 && c.res.status < 300) {
     const headers = Object.fromEntries(REPLAYED_HEADERS.flatMap((h) => (c.res.headers.has(h) ? [[h, c.res.headers.get(h) as string]] : [])));
     const responseBody = await c.res.clone().text();
-    await tenantDb.transaction((s) =>
-      s.update(idempotencyKeys, { state: 'done', responseStatus: c.res.status, responseBody, responseHeaders: headers }, mine),
-    );
+    await tenantDb.transaction((s) => s.update(idempotencyKeys, { state: 'done', responseStatus: c.res.status, responseBody, responseHeaders: headers }, mine));
   } else {
     await tenantDb.transaction((s) => s.delete(idempotencyKeys, mine));
   }

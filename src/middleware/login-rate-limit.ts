@@ -34,7 +34,7 @@ const credentialRateLimit = (policy: CredentialLimit) =>
     const body = (await c.req.json().catch(() => ({}))) as { email?: unknown; tenant?: unknown };
     const email = typeof body.email === 'string' ? body.email.toLowerCase() : '';
     const hint = c.get('tenantHint');
-    const tenant = hint?.tenant?.id ?? (typeof body.tenant === 'string' ? body.tenant.toLowerCase() : hint?.value ?? '');
+    const tenant = hint?.tenant?.id ?? (typeof body.tenant === 'string' ? body.tenant.toLowerCase() : (hint?.value ?? ''));
     const window = config.RATE_LIMIT_LOGIN_WINDOW_SECONDS;
     const keys = [
       { key: `${policy.name}:${tenant}:${email}`, limit: config.RATE_LIMIT_LOGIN_PER_EMAIL, policy: policy.name },
@@ -50,12 +50,7 @@ const credentialRateLimit = (policy: CredentialLimit) =>
     if (refused >= 0) {
       const k = keys[refused];
       const r = results[refused];
-      throw new ApiError(
-        'rate_limit_exceeded',
-        policy.refused,
-        undefined,
-        k && r ? rateLimitHeaders(k.policy, window, r) : undefined,
-      );
+      throw new ApiError('rate_limit_exceeded', policy.refused, undefined, k && r ? rateLimitHeaders(k.policy, window, r) : undefined);
     }
     await next();
     // The state after this attempt, for the response's RateLimit headers.

@@ -47,8 +47,7 @@ describe.skipIf(skipReason)('Deno entry (deno task dev)', () => {
   let accessToken = '';
   const started = Date.now();
 
-  const request = (path: string, init: RequestInit = {}) =>
-    fetch(base + path, { ...init, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+  const request = (path: string, init: RequestInit = {}) => fetch(base + path, { ...init, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
 
   // deno task spawns deno serve as a grandchild: signal the whole process group.
   const killGroup = (signal: NodeJS.Signals) => {
@@ -147,7 +146,7 @@ describe.skipIf(skipReason)('Deno entry (deno task dev)', () => {
     expect(body.data.tenant).toMatchObject({ slug: 'acme' });
   });
 
-  it('serves /docs with Scalar\'s bundle read from node_modules (no CDN)', async () => {
+  it("serves /docs with Scalar's bundle read from node_modules (no CDN)", async () => {
     const page = await (await request('/docs')).text();
     expect(page).toContain('<script src="/docs/scalar.js"');
     const res = await request('/docs/scalar.js');

@@ -89,7 +89,11 @@ describe('CLI tasks on the embedded database', () => {
     const password = /Password \(shown once, store it now\): (\S+)/.exec(user.stdout)?.[1];
     expect(password, user.stdout).toBeDefined();
 
-    const second = await task('user:create', ['--tenant', 'globex', '--email', 'marge@globex.example', '--role', 'sales_user', '--name', 'Marge', '--password', 'a-long-Pa55phrase'], env);
+    const second = await task(
+      'user:create',
+      ['--tenant', 'globex', '--email', 'marge@globex.example', '--role', 'sales_user', '--name', 'Marge', '--password', 'a-long-Pa55phrase'],
+      env,
+    );
     expect(second.code, second.stderr).toBe(0);
     expect(second.stdout).not.toContain('Password');
 
@@ -120,7 +124,11 @@ describe('CLI tasks on the embedded database', () => {
       ['tenant:create', ['--slug', 'initech', '--name', 'Initech', '--plan', 'gold'], /--plan: one of free, pro, enterprise/],
       ['user:create', ['--tenant', 'globex', '--email', 'hank@globex.example', '--role', 'manager'], /already exists in globex/],
       ['user:create', ['--tenant', 'globex', '--email', 'x@globex.example', '--role', 'owner'], /--role: one of tenant_admin/],
-      ['user:create', ['--tenant', 'globex', '--email', 'x@globex.example', '--role', 'manager', '--password', 'password123'], /--password: password is too common/],
+      [
+        'user:create',
+        ['--tenant', 'globex', '--email', 'x@globex.example', '--role', 'manager', '--password', 'password123'],
+        /--password: password is too common/,
+      ],
       ['user:create', ['--tenant', 'nowhere', '--email', 'x@globex.example', '--role', 'manager'], /no tenant "nowhere"/],
       ['user:create', ['--tenant', 'globex', '--role', 'manager'], /--email is required/],
     ];

@@ -48,11 +48,17 @@ describe.skipIf(skip)('graceful shutdown (Node, server Postgres)', () => {
     const post = (resource: string, body: string) =>
       fetch(`${s.base}/api/${resource}/import`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body });
     const bodyOf = (tag: string, field: 'email' | 'domain') =>
-      JSON.stringify(Array.from({ length: 10_000 }, (_, i) => (field === 'email' ? { lastName: `Row ${i}`, email: `${tag}-${i}@import.example` } : { name: `Row ${i}`, domain: `${tag}-${i}.example` })));
+      JSON.stringify(
+        Array.from({ length: 10_000 }, (_, i) =>
+          field === 'email' ? { lastName: `Row ${i}`, email: `${tag}-${i}@import.example` } : { name: `Row ${i}`, domain: `${tag}-${i}.example` },
+        ),
+      );
     let settledAt = 0;
-    const inFlight = Promise.all([post('leads', bodyOf('shutdown', 'email')), post('contacts', bodyOf('shutdown', 'email')), post('accounts', bodyOf('shutdown', 'domain'))]).finally(
-      () => (settledAt = Date.now()),
-    );
+    const inFlight = Promise.all([
+      post('leads', bodyOf('shutdown', 'email')),
+      post('contacts', bodyOf('shutdown', 'email')),
+      post('accounts', bodyOf('shutdown', 'domain')),
+    ]).finally(() => (settledAt = Date.now()));
     // Wait until an import is at work in the database, then ask the process to stop.
     const admin = new pg.Client({ connectionString: scratch!.url });
     await admin.connect();

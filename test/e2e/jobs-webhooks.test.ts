@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openPglite } from '../../src/db/pglite.ts';
-import { scopedQueries } from '../../src/db/scoped.ts';
 import { webhookEndpoints } from '../../src/db/schema/index.ts';
+import { scopedQueries } from '../../src/db/scoped.ts';
 import { emitEvent } from '../../src/lib/events.ts';
 import { encryptSecret, newWebhookSecret } from '../../src/lib/webhook-signing.ts';
 import { startReceiver, verifySignature } from '../http/webhooks.helpers.ts';
@@ -44,7 +44,9 @@ describe('npm run jobs:webhooks', () => {
     const secret = newWebhookSecret();
     const { database, client } = await openPglite(join(dataDir, 'pglite'));
     try {
-      const [tenant] = await client.query<{ id: string }>(`insert into tenants (slug, name) values ('cli-hooks', 'CLI hooks') returning id`).then((r) => r.rows);
+      const [tenant] = await client
+        .query<{ id: string }>(`insert into tenants (slug, name) values ('cli-hooks', 'CLI hooks') returning id`)
+        .then((r) => r.rows);
       const tenantId = tenant!.id;
       const secretEncrypted = await encryptSecret(JWT_SECRET, tenantId, secret);
       await database.transaction(tenantId, async (q) => {

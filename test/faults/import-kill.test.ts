@@ -29,8 +29,7 @@ const boot = async () => {
   running.push(s);
   return s;
 };
-const count = async (tag: string) =>
-  (await db.query<{ n: number }>(`select count(*)::int as n from leads where email like $1`, [`${tag}-%`])).rows[0]?.n ?? -1;
+const count = async (tag: string) => (await db.query<{ n: number }>(`select count(*)::int as n from leads where email like $1`, [`${tag}-%`])).rows[0]?.n ?? -1;
 
 describe('SIGKILL during a 10,000-row import', () => {
   it.each([

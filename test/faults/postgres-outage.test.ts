@@ -85,7 +85,9 @@ describe('Postgres stops mid-flight and comes back (Node server is not restarted
       if ((await raw(`select 1 from pg_stat_activity where query ilike 'insert into "leads"%'`)).length) break;
       await new Promise((r) => setTimeout(r, 20));
     }
-    const conversions = leadIds.map((id, i) => call('POST', `/api/leads/${id}/convert`, { account: { name: `Acct ${i}` }, deal: { name: `Deal ${i}`, amount: 100, currency: 'EUR' } }));
+    const conversions = leadIds.map((id, i) =>
+      call('POST', `/api/leads/${id}/convert`, { account: { name: `Acct ${i}` }, deal: { name: `Deal ${i}`, amount: 100, currency: 'EUR' } }),
+    );
     await pgCtl('stop');
     await new Promise((r) => setTimeout(r, 300));
     streaming = false;
@@ -116,7 +118,9 @@ describe('Postgres stops mid-flight and comes back (Node server is not restarted
       if (ready !== 200) await new Promise((r) => setTimeout(r, 250));
     }
     expect(ready).toBe(200);
-    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? call('GET', '/api/leads?limit=5') : call('POST', '/api/leads', { lastName: `After ${i}` }))));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => (i % 2 ? call('GET', '/api/leads?limit=5') : call('POST', '/api/leads', { lastName: `After ${i}` }))),
+    );
     expect(results.map((r) => r.status)).toEqual(Array.from({ length: 20 }, (_, i) => (i % 2 ? 200 : 201)));
 
     // All or nothing: the import and each conversion.

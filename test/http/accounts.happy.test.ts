@@ -24,7 +24,14 @@ describe('accounts CRUD', () => {
     });
     expect(res.status).toBe(201);
     const { data } = await json(res);
-    expect(data).toMatchObject({ name: 'Analytical Engines Ltd', domain: 'analytical.example', industry: 'Manufacturing', size: '11-50', ownerId: manager.userId, customFields: {} });
+    expect(data).toMatchObject({
+      name: 'Analytical Engines Ltd',
+      domain: 'analytical.example',
+      industry: 'Manufacturing',
+      size: '11-50',
+      ownerId: manager.userId,
+      customFields: {},
+    });
     expect(Object.keys(data).sort()).toEqual(['createdAt', 'customFields', 'domain', 'id', 'industry', 'name', 'ownerId', 'size', 'updatedAt']);
     expect(res.headers.get('location')).toBe(`/api/accounts/${data.id}`);
     expect(res.headers.get('etag')).toBe(`"${data.id.slice(0, 8)}-1"`);
@@ -32,7 +39,10 @@ describe('accounts CRUD', () => {
 
   it('embeds recent activities on GET', async () => {
     const account = await create({ name: 'With history' });
-    const act = await h.request('POST', '/api/activities', { token: admin.accessToken, body: { type: 'meeting', subject: 'Kick-off', relatedTo: { type: 'account', id: account.id } } });
+    const act = await h.request('POST', '/api/activities', {
+      token: admin.accessToken,
+      body: { type: 'meeting', subject: 'Kick-off', relatedTo: { type: 'account', id: account.id } },
+    });
     expect(act.status).toBe(201);
     const { data } = await json(await h.request('GET', `/api/accounts/${account.id}`, { token: admin.accessToken }));
     expect(data.recentActivities).toHaveLength(1);

@@ -72,7 +72,8 @@ describe('accounts RBAC (SPEC section 5: manager read/write/delete; sales, suppo
 
 describe('accounts across tenants', () => {
   it("answers another tenant's account as missing and changes nothing", async () => {
-    const foreign = (await json(await h.request('POST', '/api/accounts', { token: other.accessToken, body: { name: 'Foreign Ltd', industry: 'Theirs' } }))).data.id;
+    const foreign = (await json(await h.request('POST', '/api/accounts', { token: other.accessToken, body: { name: 'Foreign Ltd', industry: 'Theirs' } }))).data
+      .id;
     for (const [method, body] of [['GET'], ['PATCH', { industry: 'Hijacked' }], ['DELETE']] as const) {
       const res = await h.request(method, `/api/accounts/${foreign}`, { token: s.tenant_admin.accessToken, body });
       expect(res.status).toBe(404);

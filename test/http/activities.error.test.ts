@@ -49,12 +49,17 @@ describe('activity validation', () => {
 
   it('a lead id given as another related type is not found (400 relatedTo.id)', async () => {
     for (const type of ['contact', 'account', 'deal']) {
-      await expect400(await h.request('POST', '/api/activities', { token: admin.accessToken, body: { ...valid, relatedTo: { type, id: leadId } } }), 'relatedTo.id');
+      await expect400(
+        await h.request('POST', '/api/activities', { token: admin.accessToken, body: { ...valid, relatedTo: { type, id: leadId } } }),
+        'relatedTo.id',
+      );
     }
   });
 
   it('PATCH validates the same way and leaves the row unchanged', async () => {
-    const { data } = await json(await h.request('POST', '/api/activities', { token: admin.accessToken, body: { ...valid, relatedTo: { type: 'lead', id: leadId } } }));
+    const { data } = await json(
+      await h.request('POST', '/api/activities', { token: admin.accessToken, body: { ...valid, relatedTo: { type: 'lead', id: leadId } } }),
+    );
     const before = await h.raw.query('select * from activities where id = $1', [data.id]);
     for (const [body, field] of [
       [{ type: 'sms' }, 'type'],
@@ -72,7 +77,9 @@ describe('activity validation', () => {
     const created = await h.request('POST', '/api/activities', { token: admin.accessToken, body: valid });
     const { data } = await json(created);
     const etag = created.headers.get('etag') as string;
-    expect((await h.request('PATCH', `/api/activities/${data.id}`, { token: admin.accessToken, body: { subject: 'v2' }, headers: { 'if-match': etag } })).status).toBe(200);
+    expect(
+      (await h.request('PATCH', `/api/activities/${data.id}`, { token: admin.accessToken, body: { subject: 'v2' }, headers: { 'if-match': etag } })).status,
+    ).toBe(200);
     const stale = await h.request('PATCH', `/api/activities/${data.id}`, { token: admin.accessToken, body: { subject: 'v3' }, headers: { 'if-match': etag } });
     expect(stale.status).toBe(412);
     expect((await h.request('DELETE', `/api/activities/${data.id}`, { token: admin.accessToken, headers: { 'if-match': etag } })).status).toBe(412);

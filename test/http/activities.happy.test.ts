@@ -77,7 +77,9 @@ describe('activities', () => {
     // Omitting relatedTo leaves it as is; null clears both columns.
     const untouched = await json(await h.request('PATCH', `/api/activities/${data.id}`, { token: admin.accessToken, body: { body: 'notes' } }));
     expect(untouched.data.relatedTo).toEqual({ type: 'lead', id: b });
-    const cleared = await json(await h.request('PATCH', `/api/activities/${data.id}`, { token: admin.accessToken, body: { relatedTo: null, completedAt: null } }));
+    const cleared = await json(
+      await h.request('PATCH', `/api/activities/${data.id}`, { token: admin.accessToken, body: { relatedTo: null, completedAt: null } }),
+    );
     expect(cleared.data).toMatchObject({ relatedTo: null, completedAt: null, body: 'notes' });
     const [row] = await h.raw.query('select related_type, related_id, completed_at from activities where id = $1', [data.id]);
     expect(row).toEqual({ related_type: null, related_id: null, completed_at: null });
@@ -217,7 +219,10 @@ describe('GET /api/leads/{id} embeds recent activities in one query', () => {
       const { statements } = await h.countQueries(() =>
         h.db.transaction(tenantId, async (q) => {
           await q.select().from(leads).where(eq(leads.id, leadId));
-          const related = await q.select({ id: activities.id }).from(activities).where(and(eq(activities.relatedType, 'lead'), eq(activities.relatedId, leadId)));
+          const related = await q
+            .select({ id: activities.id })
+            .from(activities)
+            .where(and(eq(activities.relatedType, 'lead'), eq(activities.relatedId, leadId)));
           for (const a of related) await q.select().from(activities).where(eq(activities.id, a.id));
           return related.length;
         }),

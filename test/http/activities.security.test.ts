@@ -117,28 +117,35 @@ describe('activities RBAC (SPEC section 5)', () => {
 });
 
 describe('activities across tenants', () => {
-  it.each(['lead', 'contact', 'account', 'deal'] as const)('relatedTo a %s: accepted in the tenant, another tenant’s id is 400 and never stored', async (type) => {
-    const ok = await post(s.sales_user, { type: 'note', subject: `On my ${type}`, relatedTo: { type, id: records.acme[type] } });
-    expect(ok.status).toBe(201);
-    const created = (await json(ok)).data;
-    expect(created.relatedTo).toEqual({ type, id: records.acme[type] });
+  it.each(['lead', 'contact', 'account', 'deal'] as const)(
+    'relatedTo a %s: accepted in the tenant, another tenant’s id is 400 and never stored',
+    async (type) => {
+      const ok = await post(s.sales_user, { type: 'note', subject: `On my ${type}`, relatedTo: { type, id: records.acme[type] } });
+      expect(ok.status).toBe(201);
+      const created = (await json(ok)).data;
+      expect(created.relatedTo).toEqual({ type, id: records.acme[type] });
 
-    const before = await countActivities();
-    const body = await expectError(await post(s.tenant_admin, { type: 'note', subject: 'Cross', relatedTo: { type, id: records.mycompany[type] } }), 400, 'validation_error');
-    expect(body.details).toEqual([{ field: 'relatedTo.id', message: expect.any(String) }]);
-    expect(await countActivities()).toBe(before);
+      const before = await countActivities();
+      const body = await expectError(
+        await post(s.tenant_admin, { type: 'note', subject: 'Cross', relatedTo: { type, id: records.mycompany[type] } }),
+        400,
+        'validation_error',
+      );
+      expect(body.details).toEqual([{ field: 'relatedTo.id', message: expect.any(String) }]);
+      expect(await countActivities()).toBe(before);
 
-    const id = created.id as string;
-    const unchanged = await row(id);
-    await expectError(
-      await h.request('PATCH', `/api/activities/${id}`, { token: s.tenant_admin.accessToken, body: { relatedTo: { type, id: records.mycompany[type] } } }),
-      400,
-      'validation_error',
-    );
-    expect(await row(id)).toEqual(unchanged);
-    const linked = await h.raw.query('select 1 from activities where related_id = $1', [records.mycompany[type]]);
-    expect(linked).toHaveLength(0);
-  });
+      const id = created.id as string;
+      const unchanged = await row(id);
+      await expectError(
+        await h.request('PATCH', `/api/activities/${id}`, { token: s.tenant_admin.accessToken, body: { relatedTo: { type, id: records.mycompany[type] } } }),
+        400,
+        'validation_error',
+      );
+      expect(await row(id)).toEqual(unchanged);
+      const linked = await h.raw.query('select 1 from activities where related_id = $1', [records.mycompany[type]]);
+      expect(linked).toHaveLength(0);
+    },
+  );
 
   it('another tenant’s user as ownerId is 400 on ownerId', async () => {
     const otherUser = other.userId;
@@ -154,7 +161,11 @@ describe('activities across tenants', () => {
     for (const role of roles) {
       expect((await h.request('GET', `/api/activities/${theirs}`, { token: s[role].accessToken })).status).toBe(404);
     }
-    await expectError(await h.request('PATCH', `/api/activities/${theirs}`, { token: s.tenant_admin.accessToken, body: { subject: 'hijacked' } }), 404, 'not_found');
+    await expectError(
+      await h.request('PATCH', `/api/activities/${theirs}`, { token: s.tenant_admin.accessToken, body: { subject: 'hijacked' } }),
+      404,
+      'not_found',
+    );
     await expectError(await h.request('DELETE', `/api/activities/${theirs}`, { token: s.tenant_admin.accessToken }), 404, 'not_found');
     expect(await row(theirs)).toEqual(before);
     const mine = await json(await h.request('GET', `/api/activities?relatedId=${records.mycompany.lead}`, { token: s.tenant_admin.accessToken }));

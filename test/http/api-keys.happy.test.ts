@@ -50,7 +50,7 @@ describe('API key lifecycle', () => {
       expect(text).not.toContain(sha256(secret));
       expect(text).not.toMatch(/"secret"|"tokenHash"/);
     }
-    const listed = (JSON.parse(await (await h.request('GET', '/api/api-keys?limit=100', { token: admin.accessToken })).text()).data as { id: string }[]);
+    const listed = JSON.parse(await (await h.request('GET', '/api/api-keys?limit=100', { token: admin.accessToken })).text()).data as { id: string }[];
     expect(listed.map((k) => k.id)).toContain(id);
   });
 

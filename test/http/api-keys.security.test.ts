@@ -121,13 +121,21 @@ describe('administrative endpoints need the matching admin scope', () => {
   it('a key cannot use the user-session endpoints', async () => {
     const secret = await key(['*', 'users:admin']);
     await expectError(await h.request('GET', '/api/auth/me', { token: secret }), 403, 'insufficient_permissions');
-    await expectError(await h.request('POST', '/api/auth/logout', { token: secret, body: { refreshToken: admin.refreshToken } }), 403, 'insufficient_permissions');
+    await expectError(
+      await h.request('POST', '/api/auth/logout', { token: secret, body: { refreshToken: admin.refreshToken } }),
+      403,
+      'insufficient_permissions',
+    );
   });
 
   it('only tenant admins manage keys', async () => {
     for (const role of ['manager', 'sales_user', 'support_user', 'read_only'] as const) {
       const s = await h.login('acme', role);
-      await expectError(await h.request('POST', '/api/api-keys', { token: s.accessToken, body: { name: 'x', scopes: ['leads:read'] } }), 403, 'insufficient_permissions');
+      await expectError(
+        await h.request('POST', '/api/api-keys', { token: s.accessToken, body: { name: 'x', scopes: ['leads:read'] } }),
+        403,
+        'insufficient_permissions',
+      );
       await expectError(await h.request('GET', '/api/api-keys', { token: s.accessToken }), 403, 'insufficient_permissions');
     }
   });
@@ -218,7 +226,7 @@ describe('plan gate (API keys are Enterprise)', () => {
     await expectError(await create(), 403, 'plan_feature_unavailable');
   });
 
-  it("a tenant that leaves Enterprise keeps its keys, unusable until it is back", async () => {
+  it('a tenant that leaves Enterprise keeps its keys, unusable until it is back', async () => {
     const fresh = await createHarness();
     const a = await fresh.login('mycompany', 'tenant_admin');
     const { secret } = await createKey(fresh, a.accessToken, { scopes: ['leads:read'] });

@@ -36,7 +36,12 @@ const created = async (res: Response, key: string) => {
   ids[key] = (await json(res)).data.id;
 };
 
-function crm(resource: 'leads' | 'contacts' | 'accounts' | 'deals' | 'activities', singular: string, create: () => Record<string, unknown>, update: Record<string, unknown>) {
+function crm(
+  resource: 'leads' | 'contacts' | 'accounts' | 'deals' | 'activities',
+  singular: string,
+  create: () => Record<string, unknown>,
+  update: Record<string, unknown>,
+) {
   const path = `/api/${resource}`;
   return {
     [`POST ${path}`]: { call: () => h.request('POST', path, body(create())), status: 201, actions: [`${singular}.created`] },
@@ -62,7 +67,13 @@ const fixtures: Record<string, Fixture> = {
   'POST /api/auth/register': {
     call: () =>
       h.request('POST', '/api/auth/register', {
-        body: { tenantName: 'Walker Co', tenantSlug: `walker-${unique()}`, name: 'Owner', email: 'owner@walker.example', password: 'Plenty-long-passphrase-42' },
+        body: {
+          tenantName: 'Walker Co',
+          tenantSlug: `walker-${unique()}`,
+          name: 'Owner',
+          email: 'owner@walker.example',
+          password: 'Plenty-long-passphrase-42',
+        },
       }),
     status: 201,
     actions: ['tenant.registered'],
@@ -131,7 +142,11 @@ const fixtures: Record<string, Fixture> = {
     status: 200,
     actions: ['user.updated'],
   },
-  'POST /api/api-keys': { call: () => h.request('POST', '/api/api-keys', body({ name: 'walker', scopes: ['leads:read'] })), status: 201, actions: ['api_key.created'] },
+  'POST /api/api-keys': {
+    call: () => h.request('POST', '/api/api-keys', body({ name: 'walker', scopes: ['leads:read'] })),
+    status: 201,
+    actions: ['api_key.created'],
+  },
   'POST /api/api-keys/{id}/rotate': {
     prepare: async () => created(await h.request('POST', '/api/api-keys', body({ name: 'rotate me', scopes: ['leads:read'] })), 'keyRotate'),
     call: () => h.request('POST', `/api/api-keys/${ids.keyRotate}/rotate`, auth()),
@@ -155,7 +170,8 @@ const fixtures: Record<string, Fixture> = {
     actions: ['lead.imported'],
   },
   'POST /api/contacts/import': {
-    call: () => h.request('POST', '/api/contacts/import', body([{ lastName: 'Imported', email: `imp-${unique()}@walker.example` }, { lastName: 'Imported 2' }])),
+    call: () =>
+      h.request('POST', '/api/contacts/import', body([{ lastName: 'Imported', email: `imp-${unique()}@walker.example` }, { lastName: 'Imported 2' }])),
     status: 200,
     actions: ['contact.imported'],
   },
@@ -177,13 +193,15 @@ const fixtures: Record<string, Fixture> = {
     actions: ['pipeline.created'],
   },
   'PATCH /api/pipelines/{id}': {
-    prepare: async () => created(await h.request('POST', '/api/pipelines', body({ name: `Patch ${unique()}`, stages: [{ name: 'One', probability: 10 }] })), 'pipelinePatch'),
+    prepare: async () =>
+      created(await h.request('POST', '/api/pipelines', body({ name: `Patch ${unique()}`, stages: [{ name: 'One', probability: 10 }] })), 'pipelinePatch'),
     call: () => h.request('PATCH', `/api/pipelines/${ids.pipelinePatch}`, body({ name: `Renamed ${unique()}` })),
     status: 200,
     actions: ['pipeline.updated'],
   },
   'DELETE /api/pipelines/{id}': {
-    prepare: async () => created(await h.request('POST', '/api/pipelines', body({ name: `Delete ${unique()}`, stages: [{ name: 'One', probability: 10 }] })), 'pipelineDelete'),
+    prepare: async () =>
+      created(await h.request('POST', '/api/pipelines', body({ name: `Delete ${unique()}`, stages: [{ name: 'One', probability: 10 }] })), 'pipelineDelete'),
     call: () => h.request('DELETE', `/api/pipelines/${ids.pipelineDelete}`, auth()),
     status: 204,
     actions: ['pipeline.deleted'],
@@ -194,13 +212,15 @@ const fixtures: Record<string, Fixture> = {
     actions: ['custom_field.created'],
   },
   'PATCH /api/custom-fields/{id}': {
-    prepare: async () => created(await h.request('POST', '/api/custom-fields', body({ resource: 'deals', key: `p_${unique()}`, label: 'P', type: 'text' })), 'fieldPatch'),
+    prepare: async () =>
+      created(await h.request('POST', '/api/custom-fields', body({ resource: 'deals', key: `p_${unique()}`, label: 'P', type: 'text' })), 'fieldPatch'),
     call: () => h.request('PATCH', `/api/custom-fields/${ids.fieldPatch}`, body({ label: 'Renamed' })),
     status: 200,
     actions: ['custom_field.updated'],
   },
   'DELETE /api/custom-fields/{id}': {
-    prepare: async () => created(await h.request('POST', '/api/custom-fields', body({ resource: 'deals', key: `d_${unique()}`, label: 'D', type: 'text' })), 'fieldDelete'),
+    prepare: async () =>
+      created(await h.request('POST', '/api/custom-fields', body({ resource: 'deals', key: `d_${unique()}`, label: 'D', type: 'text' })), 'fieldDelete'),
     call: () => h.request('DELETE', `/api/custom-fields/${ids.fieldDelete}`, auth()),
     status: 204,
     actions: ['custom_field.deleted'],
@@ -209,7 +229,7 @@ const fixtures: Record<string, Fixture> = {
     call: () => h.request('POST', '/api/billing/checkout', body({ plan: 'pro' })),
     status: 200,
     actions: ['billing.customer_linked', 'billing.checkout_started'],
-    reason: "the first checkout also links the tenant to its new Stripe customer: one row for each change",
+    reason: 'the first checkout also links the tenant to its new Stripe customer: one row for each change',
   },
   'POST /api/billing/portal': { call: () => h.request('POST', '/api/billing/portal', auth()), status: 200, actions: ['billing.portal_opened'] },
   'PATCH /api/platform/tenants/{tenant}': {
@@ -217,7 +237,10 @@ const fixtures: Record<string, Fixture> = {
       ids.platformTenant = (await registerTenant(h, `plat-${unique()}`)).tenantId;
     },
     call: () =>
-      h.request('PATCH', `/api/platform/tenants/${ids.platformTenant}`, { headers: { authorization: `Bearer ${TEST_ENV.PLATFORM_ADMIN_KEY}` }, body: { status: 'suspended' } }),
+      h.request('PATCH', `/api/platform/tenants/${ids.platformTenant}`, {
+        headers: { authorization: `Bearer ${TEST_ENV.PLATFORM_ADMIN_KEY}` },
+        body: { status: 'suspended' },
+      }),
     status: 200,
     actions: ['tenant.suspended'],
   },
@@ -230,7 +253,10 @@ const fixtures: Record<string, Fixture> = {
     call: async () => {
       const object = subscriptionObject({ id: `sub_walker${unique()}`, customer: ids.stripeCustomer as string, status: 'active', price: PRICE_PRO });
       const signed = await signedEvent({ type: 'customer.subscription.updated', object });
-      return h.request('POST', '/api/webhooks/stripe', { body: signed.payload, headers: { 'content-type': 'application/json', 'stripe-signature': signed.signature } });
+      return h.request('POST', '/api/webhooks/stripe', {
+        body: signed.payload,
+        headers: { 'content-type': 'application/json', 'stripe-signature': signed.signature },
+      });
     },
     status: 200,
     // One row (actor system) per event that changes a tenant's billing state; a replayed, stale or ignored event writes none (stripe-webhook.security.test.ts).

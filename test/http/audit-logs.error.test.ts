@@ -60,7 +60,12 @@ describe('GET /api/security-events: invalid input', () => {
   });
 
   it('the export routes have no pages and refuse unknown parameters', async () => {
-    for (const path of ['/api/audit-logs/export?limit=5', '/api/audit-logs/export?cursor=x', '/api/security-events/export?limit=5', '/api/audit-logs/export?actorId=nope']) {
+    for (const path of [
+      '/api/audit-logs/export?limit=5',
+      '/api/audit-logs/export?cursor=x',
+      '/api/security-events/export?limit=5',
+      '/api/audit-logs/export?actorId=nope',
+    ]) {
       const res = await get(path);
       expect(res.status, path).toBe(400);
       expect((await json(res)).error).toBe('validation_error');

@@ -34,7 +34,11 @@ beforeAll(async () => {
   admin = await h.login('acme', 'tenant_admin');
   sales = await h.login('acme', 'sales_user');
   acme = await h.tenantId('acme');
-  for (const [token, lastName] of [[sales.accessToken, 'Hopper'], [admin.accessToken, 'Lovelace'], [sales.accessToken, 'Turing']] as const) {
+  for (const [token, lastName] of [
+    [sales.accessToken, 'Hopper'],
+    [admin.accessToken, 'Lovelace'],
+    [sales.accessToken, 'Turing'],
+  ] as const) {
     const res = await h.request('POST', '/api/leads', { token, body: { lastName, email: `${lastName.toLowerCase()}@audit.example` } });
     expect(res.status).toBe(201);
     leadIds.push((await json(res)).data.id);
@@ -65,9 +69,7 @@ describe('audit log hash chain', () => {
   });
 
   it('keeps the chain whole under 20 concurrent writes of one tenant', async () => {
-    await Promise.all(
-      Array.from({ length: 20 }, (_, i) => h.request('POST', '/api/leads', { token: admin.accessToken, body: { lastName: `Parallel${i}` } })),
-    );
+    await Promise.all(Array.from({ length: 20 }, (_, i) => h.request('POST', '/api/leads', { token: admin.accessToken, body: { lastName: `Parallel${i}` } })));
     const result = await verify();
     expect(result.valid).toBe(true);
     const [n] = await h.raw.query<{ n: number; max: string }>('select count(*)::int as n, max(seq) as max from audit_logs where tenant_id = $1', [acme]);
@@ -102,7 +104,12 @@ describe('GET /api/audit-logs', () => {
     const bySales = await list(`?actorId=${sales.userId}&limit=100`);
     const [own] = await h.raw.query<{ n: number }>('select count(*)::int as n from audit_logs where actor_id = $1', [sales.userId]);
     expect(bySales.data.length).toBe(own?.n);
-    expect(bySales.data.filter((r) => r.resourceType === 'lead').map((r) => r.resourceId).sort()).toEqual([leadIds[0], leadIds[0], leadIds[2]].sort());
+    expect(
+      bySales.data
+        .filter((r) => r.resourceType === 'lead')
+        .map((r) => r.resourceId)
+        .sort(),
+    ).toEqual([leadIds[0], leadIds[0], leadIds[2]].sort());
     expect(bySales.data.every((r) => r.actorId === sales.userId && r.actorType === 'user')).toBe(true);
     const updates = await list('?action=lead.updated');
     expect(updates.data.map((r) => r.resourceId)).toEqual([leadIds[0]]);
@@ -140,7 +147,23 @@ describe('GET /api/audit-logs', () => {
     expect(res.headers.get('content-type')).toMatch(/^text\/csv/);
     expect(res.headers.get('content-disposition')).toMatch(/attachment; filename="audit-logs-\d{4}-\d{2}-\d{2}\.csv"/);
     const [header, ...records] = parseCsv(await res.text());
-    expect(header).toEqual(['seq', 'createdAt', 'actorType', 'actorId', 'action', 'resourceType', 'resourceId', 'changes', 'requestId', 'ip', 'userAgent', 'id', 'contentHash', 'prevHash', 'hash']);
+    expect(header).toEqual([
+      'seq',
+      'createdAt',
+      'actorType',
+      'actorId',
+      'action',
+      'resourceType',
+      'resourceId',
+      'changes',
+      'requestId',
+      'ip',
+      'userAgent',
+      'id',
+      'contentHash',
+      'prevHash',
+      'hash',
+    ]);
     const created = await h.raw.query<{ n: number }>(`select count(*)::int as n from audit_logs where tenant_id = $1 and action = 'lead.created'`, [acme]);
     expect(records).toHaveLength(created[0]?.n ?? -1);
     expect(records.every((r) => r[4] === 'lead.created')).toBe(true);

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseCsv } from '../../src/routes/crm/shared/csv.ts';
 import { type Role, roles } from '../../src/db/schema/index.ts';
+import { parseCsv } from '../../src/routes/crm/shared/csv.ts';
 import { createHarness, type Harness, json, type Session } from '../harness.ts';
 
 let h: Harness;
@@ -11,7 +11,9 @@ let other: string;
 
 const verify = async (token = acmeUsers.tenant_admin.accessToken) => json(await h.request('GET', '/api/audit-logs/verify', { token }));
 const acmeRows = () =>
-  h.raw.query<{ id: string; seq: string; hash: string; changes: unknown }>('select id, seq, hash, changes from audit_logs where tenant_id = $1 order by seq', [acme]);
+  h.raw.query<{ id: string; seq: string; hash: string; changes: unknown }>('select id, seq, hash, changes from audit_logs where tenant_id = $1 order by seq', [
+    acme,
+  ]);
 
 beforeAll(async () => {
   h = await createHarness();
@@ -28,7 +30,14 @@ beforeAll(async () => {
 describe('who may read the audit log', () => {
   it.each(roles.filter((r) => r !== 'tenant_admin'))('%s gets 403 on the list, the CSV and verify', async (role) => {
     const token = acmeUsers[role].accessToken;
-    for (const path of ['/api/audit-logs', '/api/audit-logs?format=csv', '/api/audit-logs/export', '/api/audit-logs/verify', '/api/security-events?format=csv', '/api/security-events/export']) {
+    for (const path of [
+      '/api/audit-logs',
+      '/api/audit-logs?format=csv',
+      '/api/audit-logs/export',
+      '/api/audit-logs/verify',
+      '/api/security-events?format=csv',
+      '/api/security-events/export',
+    ]) {
       const res = await h.request('GET', path, { token });
       expect(res.status, path).toBe(403);
       expect((await json(res)).error).toBe('insufficient_permissions');
@@ -49,12 +58,14 @@ describe('who may read the audit log', () => {
     const byActor = await json(await h.request('GET', `/api/audit-logs?actorId=${acmeUsers.tenant_admin.userId}`, { token: otherAdmin.accessToken }));
     expect(byActor.data).toEqual([]);
     const csv = await h.request('GET', '/api/audit-logs?format=csv', { token: otherAdmin.accessToken });
-    const ids = parseCsv(await csv.text()).slice(1).map((r) => r[11]);
+    const ids = parseCsv(await csv.text())
+      .slice(1)
+      .map((r) => r[11]);
     expect(ids.some((id) => acmeIds.has(id as string))).toBe(false);
     expect(ids).not.toContain(firstAcme?.id);
   });
 
-  it('a token of tenant A sent to tenant B is a 403 tenant mismatch, not B\'s log', async () => {
+  it("a token of tenant A sent to tenant B is a 403 tenant mismatch, not B's log", async () => {
     const res = await h.request('GET', '/api/audit-logs', { token: acmeUsers.tenant_admin.accessToken, headers: { 'x-tenant-id': 'mycompany' } });
     expect(res.status).toBe(403);
     expect((await json(res)).error).toBe('tenant_mismatch');
@@ -71,8 +82,10 @@ describe('the app cannot rewrite history', () => {
 
   it('an inserted row cannot choose its own seq or hashes: the trigger sets them', async () => {
     await h.db.transaction(acme, (q) =>
-      q.execute(`insert into audit_logs (tenant_id, actor_type, action, resource_type, seq, hash, prev_hash, content_hash)
-                 values ('${acme}', 'system', 'forged', 'x', 1, 'f', 'f', 'f')` as never),
+      q.execute(
+        `insert into audit_logs (tenant_id, actor_type, action, resource_type, seq, hash, prev_hash, content_hash)
+                 values ('${acme}', 'system', 'forged', 'x', 1, 'f', 'f', 'f')` as never,
+      ),
     );
     const [row] = await h.raw.query<{ seq: string; hash: string }>(`select seq, hash from audit_logs where action = 'forged'`);
     expect(Number(row?.seq)).toBeGreaterThan(1);
@@ -86,7 +99,13 @@ describe('tamper evidence (edits made directly in the database, as its owner)', 
     const rows = await acmeRows();
     const target = rows[1];
     await h.raw.query(`update audit_logs set changes = '{"lastName":"Edited"}' where id = $1`, [target?.id]);
-    expect(await verify()).toEqual({ valid: false, checked: rows.length, firstBrokenSeq: Number(target?.seq), firstBrokenId: target?.id, reason: 'content_mismatch' });
+    expect(await verify()).toEqual({
+      valid: false,
+      checked: rows.length,
+      firstBrokenSeq: Number(target?.seq),
+      firstBrokenId: target?.id,
+      reason: 'content_mismatch',
+    });
     await h.raw.query('update audit_logs set changes = $2 where id = $1', [target?.id, JSON.stringify(target?.changes)]);
     expect((await verify()).valid).toBe(true);
   });
@@ -103,20 +122,14 @@ describe('tamper evidence (edits made directly in the database, as its owner)', 
   it('a rewritten row with recomputed hashes breaks the link to the next row', async () => {
     const rows = await acmeRows();
     const target = rows[1];
-    await h.raw.query(
-      `update audit_logs set changes = '{"x":1}' where id = $1;`,
-      [target?.id],
-    );
-    await h.raw.query(
-      `update audit_logs set content_hash = audit_sha256(audit_log_content(audit_logs)) where id = $1`,
-      [target?.id],
-    );
+    await h.raw.query(`update audit_logs set changes = '{"x":1}' where id = $1;`, [target?.id]);
+    await h.raw.query(`update audit_logs set content_hash = audit_sha256(audit_log_content(audit_logs)) where id = $1`, [target?.id]);
     await h.raw.query(`update audit_logs set hash = audit_sha256(prev_hash || content_hash) where id = $1`, [target?.id]);
     const next = rows[2];
     expect(await verify()).toMatchObject({ valid: false, firstBrokenSeq: Number(next?.seq), firstBrokenId: next?.id, reason: 'chain_broken' });
   });
 
-  it('verify covers only the caller\'s tenant: the other tenant\'s chain stays valid', async () => {
+  it("verify covers only the caller's tenant: the other tenant's chain stays valid", async () => {
     expect((await verify(otherAdmin.accessToken)).valid).toBe(true);
     const [mine] = await h.raw.query<{ n: number }>('select count(*)::int as n from audit_logs where tenant_id = $1', [other]);
     expect((await verify(otherAdmin.accessToken)).checked).toBe(mine?.n);

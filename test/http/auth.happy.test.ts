@@ -49,10 +49,9 @@ describe('auth happy paths', () => {
     });
     expect(viaHost.status).toBe(200);
     const { data } = await json(viaHost);
-    const rows = await h.raw.query<{ last_login_ip: string; last_login_at: Date }>(
-      'select last_login_ip, last_login_at from users where id = $1',
-      [data.user.id],
-    );
+    const rows = await h.raw.query<{ last_login_ip: string; last_login_at: Date }>('select last_login_ip, last_login_at from users where id = $1', [
+      data.user.id,
+    ]);
     expect(rows[0]?.last_login_ip).toBe('203.0.113.9');
     expect(rows[0]?.last_login_at).not.toBeNull();
     const audit = await h.raw.query('select * from audit_logs where action = $1 and actor_id = $2', ['user.login', data.user.id]);

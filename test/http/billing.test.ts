@@ -79,7 +79,12 @@ describe('POST /api/billing/checkout', () => {
     const [customer] = only('/v1/customers');
     expect(customer).toMatchObject({
       method: 'POST',
-      params: { name: 'Tenant bill-checkout', email: 'owner@bill-checkout.example', 'metadata[tenant_id]': t.tenantId, 'metadata[tenant_slug]': 'bill-checkout' },
+      params: {
+        name: 'Tenant bill-checkout',
+        email: 'owner@bill-checkout.example',
+        'metadata[tenant_id]': t.tenantId,
+        'metadata[tenant_slug]': 'bill-checkout',
+      },
     });
     expect(customer!.headers['idempotency-key']).toBe(`tenant-customer-${t.tenantId}`);
     expect(customer!.headers.authorization).toBe(`Bearer ${stripe.env.STRIPE_SECRET_KEY}`);
@@ -126,7 +131,10 @@ describe('POST /api/billing/checkout', () => {
 
   it('is 409 once a subscription is running (plan changes go through the portal)', async () => {
     const t = await registerTenant(h, 'bill-subscribed');
-    await h.raw.query(`update tenants set stripe_customer_id = 'cus_sub', stripe_subscription_id = 'sub_1', subscription_status = 'active', plan = 'pro' where id = $1`, [t.tenantId]);
+    await h.raw.query(
+      `update tenants set stripe_customer_id = 'cus_sub', stripe_subscription_id = 'sub_1', subscription_status = 'active', plan = 'pro' where id = $1`,
+      [t.tenantId],
+    );
     const res = await h.request('POST', '/api/billing/checkout', { token: t.token, body: { plan: 'enterprise' } });
     expect(res.status).toBe(409);
     expect((await json(res)).message).toMatch(/billing portal/);

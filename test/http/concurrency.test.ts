@@ -20,9 +20,7 @@ describe(`50 parallel requests (${where})`, () => {
   it('one Idempotency-Key: exactly one effect; every other answer is a replay of it or 409 while it runs', async () => {
     const body = { lastName: 'Fifty-way race', email: 'fifty@race.example' };
     const results = await Promise.all(
-      Array.from({ length: 50 }, () =>
-        h.request('POST', '/api/leads', { token: admin.accessToken, body, headers: { 'idempotency-key': 'fifty-way' } }),
-      ),
+      Array.from({ length: 50 }, () => h.request('POST', '/api/leads', { token: admin.accessToken, body, headers: { 'idempotency-key': 'fifty-way' } })),
     );
     const bodies = await Promise.all(results.map((r) => json(r)));
     const created = results.filter((r) => r.status === 201);
@@ -42,9 +40,7 @@ describe(`50 parallel requests (${where})`, () => {
     const t = await registerTenant(h, 'race-fifty');
     await fillLeadsAndContacts(h, t.tenantId, 60, 39);
     const results = await Promise.all(
-      Array.from({ length: 50 }, (_, i) =>
-        h.request('POST', i % 2 ? '/api/contacts' : '/api/leads', { token: t.token, body: { lastName: `Racer ${i}` } }),
-      ),
+      Array.from({ length: 50 }, (_, i) => h.request('POST', i % 2 ? '/api/contacts' : '/api/leads', { token: t.token, body: { lastName: `Racer ${i}` } })),
     );
     const statuses = results.map((r) => r.status);
     expect(statuses.filter((s) => s === 201)).toHaveLength(1);
@@ -64,10 +60,7 @@ describe(`lost updates on PATCH (${where})`, () => {
   it('two concurrent updates with the same If-Match: exactly one wins, the other is 412 and changes nothing', async () => {
     for (let round = 0; round < 5; round++) {
       const lead = await newLead(`If-Match race ${round}`);
-      const [a, b] = await Promise.all([
-        patch(lead.id, { score: 10 }, { 'if-match': lead.etag }),
-        patch(lead.id, { score: 20 }, { 'if-match': lead.etag }),
-      ]);
+      const [a, b] = await Promise.all([patch(lead.id, { score: 10 }, { 'if-match': lead.etag }), patch(lead.id, { score: 20 }, { 'if-match': lead.etag })]);
       expect([a.status, b.status].sort()).toEqual([200, 412]);
       const loser = a.status === 412 ? a : b;
       expect((await json(loser)).error).toBe('precondition_failed');
@@ -85,10 +78,7 @@ describe(`lost updates on PATCH (${where})`, () => {
       const results = await Promise.all([patch(lead.id, { score: 10, status: 'contacted' }), patch(lead.id, { score: 20 })]);
       expect(results.map((r) => r.status)).toEqual([200, 200]);
       const bodies = await Promise.all(results.map((r) => json(r)));
-      const [row] = await h.raw.query<{ score: number; status: string; version: number }>(
-        'select score, status, version from leads where id = $1',
-        [lead.id],
-      );
+      const [row] = await h.raw.query<{ score: number; status: string; version: number }>('select score, status, version from leads where id = $1', [lead.id]);
       // Each update applied in turn on top of the other: version 3, and the later one's fields stand.
       expect(row?.version).toBe(3);
       expect(row?.status).toBe('contacted');

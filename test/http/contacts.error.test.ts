@@ -84,7 +84,11 @@ describe('contact request errors', () => {
 
   it('412 on a stale If-Match, row unchanged', async () => {
     const c = await create({ lastName: 'Stale' });
-    const res = await h.request('PATCH', `/api/contacts/${c.id}`, { token: admin.accessToken, headers: { 'if-match': `"${c.id.slice(0, 8)}-7"` }, body: { title: 'New' } });
+    const res = await h.request('PATCH', `/api/contacts/${c.id}`, {
+      token: admin.accessToken,
+      headers: { 'if-match': `"${c.id.slice(0, 8)}-7"` },
+      body: { title: 'New' },
+    });
     expect(res.status).toBe(412);
     expect((await h.raw.query<{ title: string | null }>('select title from contacts where id = $1', [c.id]))[0]?.title).toBeNull();
   });

@@ -27,7 +27,15 @@ describe('contacts CRUD', () => {
     const accountId = await account('Analytical Engines');
     const res = await h.request('POST', '/api/contacts', {
       token: admin.accessToken,
-      body: { firstName: 'Ada', lastName: 'Lovelace', email: 'Ada@Analytical.Example', phone: '+44 20 7946 0000', title: 'Analyst', accountId, notes: 'met at RI' },
+      body: {
+        firstName: 'Ada',
+        lastName: 'Lovelace',
+        email: 'Ada@Analytical.Example',
+        phone: '+44 20 7946 0000',
+        title: 'Analyst',
+        accountId,
+        notes: 'met at RI',
+      },
     });
     expect(res.status).toBe(201);
     const { data } = await json(res);
@@ -110,7 +118,9 @@ describe('contacts list', () => {
     const page1 = await json(await h.request('GET', '/api/contacts?q=filter&sort=lastName&limit=2&include=total', { token: admin.accessToken }));
     expect(page1.data.map((r: { id: string }) => r.id)).toEqual([b.id, c.id]);
     expect(page1.pagination.total).toBe(3);
-    const page2 = await json(await h.request('GET', `/api/contacts?q=filter&sort=lastName&limit=2&cursor=${page1.pagination.nextCursor}`, { token: admin.accessToken }));
+    const page2 = await json(
+      await h.request('GET', `/api/contacts?q=filter&sort=lastName&limit=2&cursor=${page1.pagination.nextCursor}`, { token: admin.accessToken }),
+    );
     expect(page2.data.map((r: { id: string }) => r.id)).toEqual([a.id]);
     expect(page2.pagination.nextCursor).toBeNull();
   });

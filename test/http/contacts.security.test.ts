@@ -64,7 +64,10 @@ describe('contacts RBAC (SPEC section 5)', () => {
     expect(handOff.status).toBe(403);
     const created = await h.request('POST', '/api/contacts', { token: s[role].accessToken, body: { lastName: `Gift ${role}`, ownerId: s.manager.userId } });
     expect(created.status).toBe(403);
-    const rows = await h.raw.query<{ title: string | null; owner_id: string }>('select title, owner_id from contacts where id in ($1, $2) order by last_name', [own, theirs]);
+    const rows = await h.raw.query<{ title: string | null; owner_id: string }>('select title, owner_id from contacts where id in ($1, $2) order by last_name', [
+      own,
+      theirs,
+    ]);
     expect(rows).toEqual([
       { title: 'Updated', owner_id: s[role].userId },
       { title: null, owner_id: s.manager.userId },
@@ -117,7 +120,14 @@ describe('contacts across tenants', () => {
   });
 
   it('refuses mass assignment of tenant, id, version and timestamps', async () => {
-    for (const extra of [{ tenantId: other.tenantId }, { id: crypto.randomUUID() }, { createdAt: '2020-01-01T00:00:00Z' }, { updatedAt: '2020-01-01T00:00:00Z' }, { version: 9 }, { search: 'x' }]) {
+    for (const extra of [
+      { tenantId: other.tenantId },
+      { id: crypto.randomUUID() },
+      { createdAt: '2020-01-01T00:00:00Z' },
+      { updatedAt: '2020-01-01T00:00:00Z' },
+      { version: 9 },
+      { search: 'x' },
+    ]) {
       const res = await h.request('POST', '/api/contacts', { token: s.tenant_admin.accessToken, body: { lastName: 'Mass', ...extra } });
       expect(res.status, JSON.stringify(extra)).toBe(400);
       expect((await json(res)).error).toBe('validation_error');

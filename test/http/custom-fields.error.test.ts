@@ -71,13 +71,19 @@ describe('definition validation', () => {
     const created = await post({ ...valid, key: 'etagged' });
     const { data } = await json(created);
     const etag = created.headers.get('etag') as string;
-    expect((await h.request('PATCH', `/api/custom-fields/${data.id}`, { token: admin.accessToken, body: { label: 'v2' }, headers: { 'if-match': etag } })).status).toBe(200);
+    expect(
+      (await h.request('PATCH', `/api/custom-fields/${data.id}`, { token: admin.accessToken, body: { label: 'v2' }, headers: { 'if-match': etag } })).status,
+    ).toBe(200);
     await expectError(
       await h.request('PATCH', `/api/custom-fields/${data.id}`, { token: admin.accessToken, body: { label: 'v3' }, headers: { 'if-match': etag } }),
       412,
       'precondition_failed',
     );
-    await expectError(await h.request('DELETE', `/api/custom-fields/${data.id}`, { token: admin.accessToken, headers: { 'if-match': etag } }), 412, 'precondition_failed');
+    await expectError(
+      await h.request('DELETE', `/api/custom-fields/${data.id}`, { token: admin.accessToken, headers: { 'if-match': etag } }),
+      412,
+      'precondition_failed',
+    );
     expect((await h.raw.query('select label from custom_field_definitions where id = $1', [data.id]))[0]).toEqual({ label: 'v2' });
   });
 

@@ -57,7 +57,13 @@ describe('custom field definitions', () => {
       headers: { 'if-match': etag },
     });
     expect(patched.status).toBe(200);
-    expect((await json(patched)).data).toMatchObject({ label: 'Customer tier', required: true, options: ['gold', 'silver', 'bronze'], key: 'tier', type: 'select' });
+    expect((await json(patched)).data).toMatchObject({
+      label: 'Customer tier',
+      required: true,
+      options: ['gold', 'silver', 'bronze'],
+      key: 'tier',
+      type: 'select',
+    });
     expect(patched.headers.get('etag')).not.toBe(etag);
 
     expect((await h.request('DELETE', `/api/custom-fields/${data.id}`, { token: admin.accessToken })).status).toBe(204);
@@ -140,7 +146,10 @@ describe('custom field values on leads', () => {
 
   it('update validates, merges, and clears a value with null', async () => {
     const { data } = await json(await createLead({ lastName: 'Merge', customFields: { segment: 'smb', vip: false } }));
-    await expect400(await h.request('PATCH', `/api/leads/${data.id}`, { token: admin.accessToken, body: { customFields: { employees: 'many' } } }), 'customFields.employees');
+    await expect400(
+      await h.request('PATCH', `/api/leads/${data.id}`, { token: admin.accessToken, body: { customFields: { employees: 'many' } } }),
+      'customFields.employees',
+    );
     const merged = await h.request('PATCH', `/api/leads/${data.id}`, { token: admin.accessToken, body: { customFields: { employees: 7, vip: null } } });
     expect(merged.status).toBe(200);
     expect((await json(merged)).data.customFields).toEqual({ segment: 'smb', employees: 7 });

@@ -34,7 +34,11 @@ describe('custom fields RBAC: every role reads, only the tenant admin writes', (
     const before = await countDefs();
     const row = await defRow(defId);
     await expectError(await define(s[role], { key: `by_${role}`, type: 'text' }), 403, 'insufficient_permissions');
-    await expectError(await h.request('PATCH', `/api/custom-fields/${defId}`, { token: s[role].accessToken, body: { label: 'Hacked' } }), 403, 'insufficient_permissions');
+    await expectError(
+      await h.request('PATCH', `/api/custom-fields/${defId}`, { token: s[role].accessToken, body: { label: 'Hacked' } }),
+      403,
+      'insufficient_permissions',
+    );
     await expectError(await h.request('DELETE', `/api/custom-fields/${defId}`, { token: s[role].accessToken }), 403, 'insufficient_permissions');
     expect(await countDefs()).toBe(before);
     expect(await defRow(defId)).toEqual(row);
@@ -68,10 +72,18 @@ describe('custom fields across tenants', () => {
   it('the same key in two tenants is independent: deleting ours leaves their values', async () => {
     await define(other, { key: 'shared_key', type: 'text' });
     const ours = (await json(await define(s.tenant_admin, { key: 'shared_key', type: 'text' }))).data.id as string;
-    const theirLead = (await json(await h.request('POST', '/api/leads', { token: other.accessToken, body: { lastName: 'Theirs', customFields: { shared_key: 'keep me' } } }))).data.id;
-    const ourLead = (await json(await h.request('POST', '/api/leads', { token: s.tenant_admin.accessToken, body: { lastName: 'Ours', customFields: { shared_key: 'strip me' } } }))).data.id;
+    const theirLead = (
+      await json(await h.request('POST', '/api/leads', { token: other.accessToken, body: { lastName: 'Theirs', customFields: { shared_key: 'keep me' } } }))
+    ).data.id;
+    const ourLead = (
+      await json(
+        await h.request('POST', '/api/leads', { token: s.tenant_admin.accessToken, body: { lastName: 'Ours', customFields: { shared_key: 'strip me' } } }),
+      )
+    ).data.id;
     expect((await h.request('DELETE', `/api/custom-fields/${ours}`, { token: s.tenant_admin.accessToken })).status).toBe(204);
-    const rows = await h.raw.query<{ id: string; custom_fields: Record<string, unknown> }>('select id, custom_fields from leads where id = any($1)', [[theirLead, ourLead]]);
+    const rows = await h.raw.query<{ id: string; custom_fields: Record<string, unknown> }>('select id, custom_fields from leads where id = any($1)', [
+      [theirLead, ourLead],
+    ]);
     expect(Object.fromEntries(rows.map((r) => [r.id, r.custom_fields]))).toEqual({ [theirLead]: { shared_key: 'keep me' }, [ourLead]: {} });
     // Their filter still finds their lead; ours no longer matches anything.
     const theirList = await json(await h.request('GET', '/api/leads?cf.shared_key=keep%20me', { token: other.accessToken }));
@@ -108,10 +120,20 @@ describe('custom fields need the Enterprise plan', () => {
 
   it('on free: custom field values cannot be written, required definitions no longer block writes, stored values stay readable', async () => {
     const required = (await json(await define(s.tenant_admin, { key: 'must_have', type: 'text', required: true }))).data.id;
-    const lead = (await json(await h.request('POST', '/api/leads', { token: s.tenant_admin.accessToken, body: { lastName: 'Before', customFields: { segment: 'smb', must_have: 'x' } } }))).data;
+    const lead = (
+      await json(
+        await h.request('POST', '/api/leads', {
+          token: s.tenant_admin.accessToken,
+          body: { lastName: 'Before', customFields: { segment: 'smb', must_have: 'x' } },
+        }),
+      )
+    ).data;
     await setPlan('free');
     try {
-      const refused = await h.request('POST', '/api/leads', { token: s.tenant_admin.accessToken, body: { lastName: 'OnFree', customFields: { segment: 'smb' } } });
+      const refused = await h.request('POST', '/api/leads', {
+        token: s.tenant_admin.accessToken,
+        body: { lastName: 'OnFree', customFields: { segment: 'smb' } },
+      });
       await expectError(refused, 403, 'plan_feature_unavailable');
       expect(await h.raw.query("select 1 from leads where last_name = 'OnFree'")).toHaveLength(0);
       await expectError(

@@ -133,7 +133,8 @@ describe('deals: validation on update (row unchanged)', () => {
     const created = await create({ name: 'Versioned' });
     const etag = created.headers.get('etag') as string;
     const { data } = await json(created);
-    const patch = (body: unknown, headers: Record<string, string> = {}) => h.request('PATCH', `/api/deals/${data.id}`, { token: admin.accessToken, body, headers });
+    const patch = (body: unknown, headers: Record<string, string> = {}) =>
+      h.request('PATCH', `/api/deals/${data.id}`, { token: admin.accessToken, body, headers });
     expect((await patch({ amount: 1 }, { 'if-match': etag })).status).toBe(200);
     await expectError(await patch({ amount: 2 }, { 'if-match': etag }), 412, 'precondition_failed');
     const rows = await h.raw.query<{ amount: number }>('select amount::int as amount from deals where id = $1', [data.id]);

@@ -29,7 +29,10 @@ beforeAll(async () => {
   main = await pipeline('Sales', ['Prospect', 'Proposal', 'Negotiation'], true);
   renewals = await pipeline('Renewals', ['Due', 'Renewed']);
   const [account] = await h.raw.query<{ id: string }>("insert into accounts (tenant_id, name) values ($1, 'Globex') returning id", [admin.tenantId]);
-  const [contact] = await h.raw.query<{ id: string }>("insert into contacts (tenant_id, last_name, email) values ($1, 'Simpson', 'homer@globex.example') returning id", [admin.tenantId]);
+  const [contact] = await h.raw.query<{ id: string }>(
+    "insert into contacts (tenant_id, last_name, email) values ($1, 'Simpson', 'homer@globex.example') returning id",
+    [admin.tenantId],
+  );
   accountId = account?.id as string;
   contactId = contact?.id as string;
 });
@@ -59,7 +62,10 @@ describe('deals', () => {
     });
     expect(data).not.toHaveProperty('tenantId');
     expect(res.headers.get('location')).toBe(`/api/deals/${data.id}`);
-    await h.raw.query("insert into activities (tenant_id, type, subject, related_type, related_id) values ($1, 'call', 'Kick-off call', 'deal', $2)", [admin.tenantId, data.id]);
+    await h.raw.query("insert into activities (tenant_id, type, subject, related_type, related_id) values ($1, 'call', 'Kick-off call', 'deal', $2)", [
+      admin.tenantId,
+      data.id,
+    ]);
     const get = await h.request('GET', `/api/deals/${data.id}`, { token: admin.accessToken });
     expect(get.status).toBe(200);
     expect(get.headers.get('etag')).toBe(res.headers.get('etag'));

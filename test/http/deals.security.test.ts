@@ -90,7 +90,10 @@ describe('deals RBAC (SPEC section 5)', () => {
     const handOff = await h.request('PATCH', `/api/deals/${own}`, { token: s.sales_user.accessToken, body: { ownerId: s.manager.userId } });
     expect(handOff.status).toBe(403);
     expect(await row(own)).toEqual(before);
-    const createForOther = await h.request('POST', '/api/deals', { token: s.sales_user.accessToken, body: { name: 'For the boss', ownerId: s.manager.userId } });
+    const createForOther = await h.request('POST', '/api/deals', {
+      token: s.sales_user.accessToken,
+      body: { name: 'For the boss', ownerId: s.manager.userId },
+    });
     expect(createForOther.status).toBe(403);
     expect(await h.raw.query("select 1 from deals where name = 'For the boss'")).toHaveLength(0);
   });

@@ -26,7 +26,19 @@ const TENANTS = ['acme', 'mycompany'] as const;
 const UNCONFIGURED = /^\/api\/(billing\/(checkout|portal)|webhooks\/stripe)$/;
 // Not fuzzed: logging out and rotating refresh tokens would only revoke the sessions the run uses.
 const SKIP = new Set(['post /api/auth/logout', 'post /api/auth/refresh']);
-const COUNTED = ['tenants', 'users', 'invitations', 'leads', 'contacts', 'accounts', 'deals', 'activities', 'pipelines', 'custom_field_definitions', 'api_keys'];
+const COUNTED = [
+  'tenants',
+  'users',
+  'invitations',
+  'leads',
+  'contacts',
+  'accounts',
+  'deals',
+  'activities',
+  'pipelines',
+  'custom_field_definitions',
+  'api_keys',
+];
 const UUID_IN_TEXT = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
 // A fixed default seed keeps CI deterministic (8 runs per operation can miss every 201 by chance);
 // FC_SEED=<n> explores other inputs, and a failure prints the seed and path that reproduce it.
@@ -93,9 +105,16 @@ function shaped(raw: Schema, depth = 0): fc.Arbitrary<unknown> {
       case 'string':
         if (s.format === 'uuid') return anyId();
         if (s.format === 'email') return fc.oneof(fc.emailAddress(), fc.string({ maxLength: 20 }));
-        if (s.format === 'date-time') return fc.oneof(fc.date({ noInvalidDate: true }).map((d) => d.toISOString()), fc.constant('0000-00-00T00:00:00Z'));
+        if (s.format === 'date-time')
+          return fc.oneof(
+            fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+            fc.constant('0000-00-00T00:00:00Z'),
+          );
         if (s.format === 'date') return fc.oneof(fc.constantFrom('2026-09-30', '0000-00-00', '2026-02-30', '9999-12-31'));
-        return fc.string({ maxLength: Math.min(s.maxLength ?? 40, 300), unit: fc.constantFrom('a', 'Z', ' ', 'é', '😀', 'ש', '%', "'", '"', '\\', '_', '<', '\u202e') });
+        return fc.string({
+          maxLength: Math.min(s.maxLength ?? 40, 300),
+          unit: fc.constantFrom('a', 'Z', ' ', 'é', '😀', 'ש', '%', "'", '"', '\\', '_', '<', '\u202e'),
+        });
       case 'integer':
         return fc.oneof(fc.integer({ min: s.minimum ?? -1000, max: s.maximum ?? 1_000_000 }), fc.constantFrom(-1, 2 ** 53 + 2, 1e308));
       case 'number':
@@ -123,14 +142,18 @@ function requestFor(op: Operation) {
   const queryParams = op.params.filter((p) => p.in === 'query');
   return fc.record({
     caller: fc.constantFrom(...Object.keys(sessions), 'anonymous'),
-    path: fc.tuple(...pathParams.map(() => anyId())).map((values) => pathParams.reduce((p, param, i) => p.replace(`{${param.name}}`, encodeURIComponent(String(values[i]))), op.path)),
-    query: fc.tuple(...queryParams.map((p) => fc.option(fc.oneof(shaped(p.schema ?? {}).map(text), fc.string({ maxLength: 30 })), { nil: undefined }))).map((values) => {
-      const qs = new URLSearchParams();
-      queryParams.forEach((p, i) => {
-        if (values[i] !== undefined) qs.set(p.name, values[i] as string);
-      });
-      return qs.size ? `?${qs}` : '';
-    }),
+    path: fc
+      .tuple(...pathParams.map(() => anyId()))
+      .map((values) => pathParams.reduce((p, param, i) => p.replace(`{${param.name}}`, encodeURIComponent(String(values[i]))), op.path)),
+    query: fc
+      .tuple(...queryParams.map((p) => fc.option(fc.oneof(shaped(p.schema ?? {}).map(text), fc.string({ maxLength: 30 })), { nil: undefined })))
+      .map((values) => {
+        const qs = new URLSearchParams();
+        queryParams.forEach((p, i) => {
+          if (values[i] !== undefined) qs.set(p.name, values[i] as string);
+        });
+        return qs.size ? `?${qs}` : '';
+      }),
     body: op.body ? fc.oneof({ weight: 3, arbitrary: shaped(op.body) }, fc.jsonValue({ maxDepth: 3 })) : fc.constant(undefined),
   });
 }
@@ -138,7 +161,10 @@ function requestFor(op: Operation) {
 const counts = async () => (await h.raw.query(`select ${COUNTED.map((t) => `(select count(*) from ${t})::int as ${t}`).join(', ')}`))[0];
 
 function expectErrorBody(body: any, status: number) {
-  expect(Object.keys(body).every((k) => ['error', 'message', 'details', 'requestId', 'timestamp'].includes(k)), JSON.stringify(body)).toBe(true);
+  expect(
+    Object.keys(body).every((k) => ['error', 'message', 'details', 'requestId', 'timestamp'].includes(k)),
+    JSON.stringify(body),
+  ).toBe(true);
   expect(errorStatus[body.error as keyof typeof errorStatus], JSON.stringify(body)).toBe(status);
   expect(typeof body.message).toBe('string');
   expect(typeof body.requestId).toBe('string');
@@ -147,7 +173,10 @@ function expectErrorBody(body: any, status: number) {
     // field and message as in SPEC §12; bulk imports add the row number.
     for (const d of body.details) {
       expect(typeof d.field === 'string' && typeof d.message === 'string', JSON.stringify(d)).toBe(true);
-      expect(Object.keys(d).every((k) => ['field', 'message', 'row'].includes(k)), JSON.stringify(d)).toBe(true);
+      expect(
+        Object.keys(d).every((k) => ['field', 'message', 'row'].includes(k)),
+        JSON.stringify(d),
+      ).toBe(true);
     }
   }
 }

@@ -105,7 +105,9 @@ describe('concurrent imports', () => {
     const done = bodies.filter((_, i) => results[i]?.status === 200).map((b) => b.data);
     expect(done.reduce((n, d) => n + d.created, 0)).toBe(300);
     expect(await count(`contacts where email like '%@concurrent.example'`)).toBe(300);
-    const imported = await h.raw.query<{ n: number }>(`select count(*)::int as n from audit_logs where action = 'contact.imported' and changes->>'rows' = '300'`);
+    const imported = await h.raw.query<{ n: number }>(
+      `select count(*)::int as n from audit_logs where action = 'contact.imported' and changes->>'rows' = '300'`,
+    );
     expect(imported[0]?.n).toBe(done.length);
   });
 });
@@ -134,7 +136,11 @@ describe('request errors', () => {
     const res = await importJson('contacts', big);
     expect(res.status).toBe(200);
     expect((await json(res)).data.created).toBe(3_000);
-    await expectError(await h.request('POST', '/api/contacts', { token: admin.accessToken, body: { lastName: 'Huge', notes: 'n'.repeat(1024 * 1024) } }), 413, 'payload_too_large');
+    await expectError(
+      await h.request('POST', '/api/contacts', { token: admin.accessToken, body: { lastName: 'Huge', notes: 'n'.repeat(1024 * 1024) } }),
+      413,
+      'payload_too_large',
+    );
     const tooBig = `lastName,notes\r\n${`x,${'n'.repeat(9_999)}\r\n`.repeat(1_100)}`;
     expect(tooBig.length).toBeGreaterThan(10 * 1024 * 1024);
     await expectError(await importCsv('contacts', tooBig), 413, 'payload_too_large');

@@ -13,7 +13,10 @@ beforeAll(async () => {
 
 const count = async (sql: string, params: unknown[] = []) => (await h.raw.query<{ n: number }>(`select count(*)::int as n from (${sql}) t`, params))[0]?.n ?? 0;
 const csvImport = (path: string, body: string, token = admin.accessToken) => h.request('POST', path, { token, body, headers: { 'content-type': 'text/csv' } });
-const auditRows = (action: string) => h.raw.query<{ changes: Record<string, unknown>; actor_id: string }>('select changes, actor_id from audit_logs where action = $1 order by created_at', [action]);
+const auditRows = (action: string) =>
+  h.raw.query<{ changes: Record<string, unknown>; actor_id: string }>('select changes, actor_id from audit_logs where action = $1 order by created_at', [
+    action,
+  ]);
 
 /** An export as objects keyed by its header. */
 async function exported(path: string, token = admin.accessToken) {
@@ -47,7 +50,14 @@ describe('import', () => {
   });
 
   it('upserts on email case-insensitively: matching contacts are updated (provided fields only), the rest created', async () => {
-    const existing = (await json(await h.request('POST', '/api/contacts', { token: admin.accessToken, body: { lastName: 'Before', email: 'upsert@import.example', phone: '+1 555 0199', title: 'Old' } }))).data;
+    const existing = (
+      await json(
+        await h.request('POST', '/api/contacts', {
+          token: admin.accessToken,
+          body: { lastName: 'Before', email: 'upsert@import.example', phone: '+1 555 0199', title: 'Old' },
+        }),
+      )
+    ).data;
     const before = await count('select 1 from contacts');
     const res = await h.request('POST', '/api/contacts/import', {
       token: manager.accessToken,
@@ -72,16 +82,23 @@ describe('import', () => {
       body: [{ name: 'New Name', domain: 'UPSERT-ACCT.example', size: '11-50' }, { name: 'No Domain A' }, { name: 'No Domain B' }],
     });
     expect((await json(accounts)).data).toEqual({ created: 2, updated: 1, failed: 0, errors: [] });
-    expect(await h.raw.query(`select name, industry, size from accounts where domain = 'upsert-acct.example'`)).toEqual([{ name: 'New Name', industry: 'Retail', size: '11-50' }]);
+    expect(await h.raw.query(`select name, industry, size from accounts where domain = 'upsert-acct.example'`)).toEqual([
+      { name: 'New Name', industry: 'Retail', size: '11-50' },
+    ]);
 
     await h.request('POST', '/api/leads', { token: admin.accessToken, body: { lastName: 'Lead', email: 'lead@upsert.example', score: 10 } });
-    const leads = await h.request('POST', '/api/leads/import', { token: admin.accessToken, body: [{ lastName: 'Lead', email: 'Lead@Upsert.example', score: 80, status: 'qualified' }] });
+    const leads = await h.request('POST', '/api/leads/import', {
+      token: admin.accessToken,
+      body: [{ lastName: 'Lead', email: 'Lead@Upsert.example', score: 80, status: 'qualified' }],
+    });
     expect((await json(leads)).data).toMatchObject({ created: 0, updated: 1 });
     expect(await h.raw.query(`select score, status from leads where email = 'lead@upsert.example'`)).toEqual([{ score: 80, status: 'qualified' }]);
   });
 
   it('imports CSV: quoted commas, quotes and line breaks, typed cells, JSON custom fields; empty cells stay unset', async () => {
-    await h.raw.query(`insert into custom_field_definitions (tenant_id, resource, key, label, type) values ($1, 'leads', 'tier', 'Tier', 'text')`, [admin.tenantId]);
+    await h.raw.query(`insert into custom_field_definitions (tenant_id, resource, key, label, type) values ($1, 'leads', 'tier', 'Tier', 'text')`, [
+      admin.tenantId,
+    ]);
     const csv = [
       'firstName,lastName,email,company,score,notes,customFields',
       'Grace,Hopper,grace@csv.example,"Navy, US",70,"said ""hello""\r\nthen left","{""tier"":""gold""}"',
@@ -91,7 +108,9 @@ describe('import', () => {
     const res = await csvImport('/api/leads/import', csv);
     expect(res.status, await res.clone().text()).toBe(200);
     expect((await json(res)).data).toEqual({ created: 2, updated: 0, failed: 0, errors: [] });
-    const rows = await h.raw.query(`select first_name, company, score, notes, status, custom_fields from leads where email like '%@csv.example' order by last_name`);
+    const rows = await h.raw.query(
+      `select first_name, company, score, notes, status, custom_fields from leads where email like '%@csv.example' order by last_name`,
+    );
     expect(rows).toEqual([
       { first_name: 'Grace', company: 'Navy, US', score: 70, notes: 'said "hello"\r\nthen left', status: 'new', custom_fields: { tier: 'gold' } },
       { first_name: '', company: null, score: 0, notes: null, status: 'new', custom_fields: {} },
@@ -113,7 +132,13 @@ describe('import', () => {
   });
 
   it('imports 10,000 rows in one request, then updates all of them with the same file', async () => {
-    const rows = Array.from({ length: 10_000 }, (_, i) => ({ firstName: 'Bulk', lastName: `Row ${i}`, email: `bulk${i}@big.example`, title: 'Imported', notes: 'x'.repeat(50) }));
+    const rows = Array.from({ length: 10_000 }, (_, i) => ({
+      firstName: 'Bulk',
+      lastName: `Row ${i}`,
+      email: `bulk${i}@big.example`,
+      title: 'Imported',
+      notes: 'x'.repeat(50),
+    }));
     const before = await count('select 1 from contacts');
     let started = performance.now();
     const res = await h.request('POST', '/api/contacts/import', { token: admin.accessToken, body: rows });
@@ -155,8 +180,14 @@ describe('export', () => {
   }, 60_000);
 
   it('applies the list filters and sort', async () => {
-    const acct = (await json(await h.request('POST', '/api/accounts', { token: admin.accessToken, body: { name: 'Export Filter Co', industry: 'Mining', size: '1-10' } }))).data.id;
-    for (const [lastName, accountId] of [['Exfilt B', acct], ['Exfilt A', acct], ['Exfilt C', null]] as const) {
+    const acct = (
+      await json(await h.request('POST', '/api/accounts', { token: admin.accessToken, body: { name: 'Export Filter Co', industry: 'Mining', size: '1-10' } }))
+    ).data.id;
+    for (const [lastName, accountId] of [
+      ['Exfilt B', acct],
+      ['Exfilt A', acct],
+      ['Exfilt C', null],
+    ] as const) {
       await h.request('POST', '/api/contacts', { token: admin.accessToken, body: { lastName, accountId } });
     }
     const rows = await exported(`/api/contacts/export?accountId=${acct}&sort=lastName`);
@@ -171,7 +202,10 @@ describe('export', () => {
 
   it('escapes formula-like cells and round-trips quotes, commas and line breaks', async () => {
     const notes = 'He said "no", then\r\nleft; 50% off, ok?';
-    await h.request('POST', '/api/contacts', { token: admin.accessToken, body: { firstName: '=HYPERLINK("http://evil.example")', lastName: '+Roundtrip', title: '@SUM(1)', notes } });
+    await h.request('POST', '/api/contacts', {
+      token: admin.accessToken,
+      body: { firstName: '=HYPERLINK("http://evil.example")', lastName: '+Roundtrip', title: '@SUM(1)', notes },
+    });
     await h.request('POST', '/api/contacts', { token: admin.accessToken, body: { firstName: '-2+3', lastName: 'Roundtrip plain', title: 'a=b' } });
     const rows = await exported('/api/contacts/export?q=roundtrip&sort=lastName');
     expect(rows.map((r) => [r.firstName, r.lastName, r.title])).toEqual([

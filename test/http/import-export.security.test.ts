@@ -17,7 +17,8 @@ beforeAll(async () => {
 });
 
 const count = async (sql: string, params: unknown[] = []) => (await h.raw.query<{ n: number }>(`select count(*)::int as n from (${sql}) t`, params))[0]?.n ?? 0;
-const importAs = (role: Role, resource: string, body: unknown, query = '') => h.request('POST', `/api/${resource}/import${query}`, { token: s[role].accessToken, body });
+const importAs = (role: Role, resource: string, body: unknown, query = '') =>
+  h.request('POST', `/api/${resource}/import${query}`, { token: s[role].accessToken, body });
 
 const rowFor = (resource: string, tag: string) => (resource === 'accounts' ? { name: tag } : { lastName: tag });
 const nameColumn = (resource: string) => (resource === 'accounts' ? 'name' : 'last_name');
@@ -87,11 +88,7 @@ describe('import ownership (own-only roles)', () => {
   it.each(['sales_user', 'support_user'] as const)('%s cannot update contacts of others or assign rows to others through an import', async (role) => {
     const email = `owned-by-manager-${role}@own.example`;
     const theirs = (await json(await h.request('POST', '/api/contacts', { token: s.manager.accessToken, body: { lastName: 'Managers', email } }))).data.id;
-    const rows = [
-      { lastName: 'Overwrite', email: email.toUpperCase() },
-      { lastName: `Gift ${role}`, ownerId: s.manager.userId },
-      { lastName: `Fine ${role}` },
-    ];
+    const rows = [{ lastName: 'Overwrite', email: email.toUpperCase() }, { lastName: `Gift ${role}`, ownerId: s.manager.userId }, { lastName: `Fine ${role}` }];
     const denied = await importAs(role, 'contacts', rows);
     expect(denied.status).toBe(400);
     expect((await json(denied)).details.map((d: { row: number; field: string }) => [d.row, d.field])).toEqual([
@@ -100,7 +97,9 @@ describe('import ownership (own-only roles)', () => {
     ]);
     const partial = await json(await importAs(role, 'contacts', rows, '?partial=true'));
     expect(partial.data).toMatchObject({ created: 1, updated: 0, failed: 2 });
-    expect(await h.raw.query('select last_name, owner_id, version from contacts where id = $1', [theirs])).toEqual([{ last_name: 'Managers', owner_id: s.manager.userId, version: 1 }]);
+    expect(await h.raw.query('select last_name, owner_id, version from contacts where id = $1', [theirs])).toEqual([
+      { last_name: 'Managers', owner_id: s.manager.userId, version: 1 },
+    ]);
     expect(await count('select 1 from contacts where last_name = $1', [`Gift ${role}`])).toBe(0);
     expect(await h.raw.query('select owner_id from contacts where last_name = $1', [`Fine ${role}`])).toEqual([{ owner_id: s[role].userId }]);
   });
@@ -159,7 +158,9 @@ describe('import and export across tenants', () => {
       { last_name: 'Ours', version: 1, tenant_id: s.tenant_admin.tenantId },
       { last_name: 'Theirs', version: 1, tenant_id: other.tenantId },
     ]);
-    expect(await h.raw.query(`select name from accounts where domain = 'shared-tenants.example' and tenant_id = $1`, [other.tenantId])).toEqual([{ name: 'Their Co' }]);
+    expect(await h.raw.query(`select name from accounts where domain = 'shared-tenants.example' and tenant_id = $1`, [other.tenantId])).toEqual([
+      { name: 'Their Co' },
+    ]);
   });
 
   it("an export holds only the caller's tenant", async () => {

@@ -12,7 +12,14 @@ beforeAll(async () => {
   manager = await h.login('acme', 'manager');
   const res = await h.request('POST', '/api/pipelines', {
     token: admin.accessToken,
-    body: { name: 'Sales', isDefault: true, stages: [{ name: 'New', probability: 10 }, { name: 'Won soon', probability: 90 }] },
+    body: {
+      name: 'Sales',
+      isDefault: true,
+      stages: [
+        { name: 'New', probability: 10 },
+        { name: 'Won soon', probability: 90 },
+      ],
+    },
   });
   pipeline = (await json(res)).data;
 });
@@ -26,7 +33,15 @@ const convert = (id: string, body: unknown = {}, token = manager.accessToken) =>
 
 describe('POST /api/leads/{id}/convert', () => {
   it('creates contact, account and deal from the lead in one go and marks the lead converted', async () => {
-    const l = await lead({ firstName: 'Ada', lastName: 'Lovelace', email: 'ada@engine.example', phone: '+44 20 1234', title: 'Analyst', notes: 'Met at the expo', company: 'Engine' });
+    const l = await lead({
+      firstName: 'Ada',
+      lastName: 'Lovelace',
+      email: 'ada@engine.example',
+      phone: '+44 20 1234',
+      title: 'Analyst',
+      notes: 'Met at the expo',
+      company: 'Engine',
+    });
     const res = await convert(l.id, {
       account: { name: 'Analytical Engine Ltd', domain: 'Engine.example', industry: 'computing' },
       deal: { name: 'Engine pilot', amount: 250_000, currency: 'GBP' },
@@ -116,11 +131,17 @@ describe('POST /api/leads/{id}/convert', () => {
   it('refuses a second conversion (409) and creates nothing more', async () => {
     const l = await lead({ lastName: 'Twice', email: 'twice@example.com' });
     expect((await convert(l.id, { account: { name: 'Twice Co' } })).status).toBe(201);
-    const before = await h.raw.query("select (select count(*) from contacts) c, (select count(*) from accounts) a, (select count(*) from deals) d, (select count(*) from audit_logs) l");
+    const before = await h.raw.query(
+      'select (select count(*) from contacts) c, (select count(*) from accounts) a, (select count(*) from deals) d, (select count(*) from audit_logs) l',
+    );
     const again = await convert(l.id, { account: { name: 'Twice Co 2' }, deal: { name: 'Again', amount: 1, currency: 'USD' } });
     expect(again.status).toBe(409);
     expect((await json(again)).error).toBe('conflict');
-    expect(await h.raw.query("select (select count(*) from contacts) c, (select count(*) from accounts) a, (select count(*) from deals) d, (select count(*) from audit_logs) l")).toEqual(before);
+    expect(
+      await h.raw.query(
+        'select (select count(*) from contacts) c, (select count(*) from accounts) a, (select count(*) from deals) d, (select count(*) from audit_logs) l',
+      ),
+    ).toEqual(before);
   });
 
   it('lets only one of two concurrent conversions of the same lead succeed', async () => {

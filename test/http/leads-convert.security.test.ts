@@ -19,8 +19,13 @@ beforeAll(async () => {
     expect((await h.request('POST', '/api/pipelines', { token, body: { name: 'Default', isDefault: true, stages } })).status).toBe(201);
   }
   const [theirStage] = await h.raw.query<{ id: string }>('select id from stages where tenant_id = $1', [other.tenantId]);
-  const [theirAccount] = await h.raw.query<{ id: string }>("insert into accounts (tenant_id, name, domain) values ($1, 'Theirs', 'theirs.example') returning id", [other.tenantId]);
-  const [ourAccount] = await h.raw.query<{ id: string }>("insert into accounts (tenant_id, name, domain) values ($1, 'Ours', 'ours.example') returning id", [s.tenant_admin.tenantId]);
+  const [theirAccount] = await h.raw.query<{ id: string }>(
+    "insert into accounts (tenant_id, name, domain) values ($1, 'Theirs', 'theirs.example') returning id",
+    [other.tenantId],
+  );
+  const [ourAccount] = await h.raw.query<{ id: string }>("insert into accounts (tenant_id, name, domain) values ($1, 'Ours', 'ours.example') returning id", [
+    s.tenant_admin.tenantId,
+  ]);
   theirStageId = theirStage?.id as string;
   theirAccountId = theirAccount?.id as string;
   ourAccountId = ourAccount?.id as string;
@@ -35,7 +40,9 @@ const convert = (id: string, token: string, body: unknown = {}, headers: Record<
   h.request('POST', `/api/leads/${id}/convert`, { token, body, headers });
 const leadRow = async (id: string) => (await h.raw.query('select * from leads where id = $1', [id]))[0];
 const totals = () =>
-  h.raw.query('select (select count(*)::int from contacts) c, (select count(*)::int from accounts) a, (select count(*)::int from deals) d, (select count(*)::int from audit_logs) l');
+  h.raw.query(
+    'select (select count(*)::int from contacts) c, (select count(*)::int from accounts) a, (select count(*)::int from deals) d, (select count(*)::int from audit_logs) l',
+  );
 
 /** The refusal left no trace: no contact/account/deal/audit row, and the lead exactly as it was. */
 async function expectNothingChanged(id: string, run: () => Promise<Response>, status: number, field?: string) {
@@ -54,7 +61,11 @@ describe('convert is one transaction', () => {
     const id = await lead(s.manager, 'Rollback', 'rollback@example.com');
     await expectNothingChanged(
       id,
-      () => convert(id, s.manager.accessToken, { account: { name: 'Rollback Ltd', domain: 'rollback.example' }, deal: { name: 'Doomed', amount: 5, currency: 'USD', stageId: theirStageId } }),
+      () =>
+        convert(id, s.manager.accessToken, {
+          account: { name: 'Rollback Ltd', domain: 'rollback.example' },
+          deal: { name: 'Doomed', amount: 5, currency: 'USD', stageId: theirStageId },
+        }),
       400,
       'deal.stageId',
     );
@@ -68,12 +79,22 @@ describe('convert is one transaction', () => {
     const id = await lead(s.manager, 'Foreign refs', 'foreign@example.com');
     await expectNothingChanged(id, () => convert(id, s.manager.accessToken, { account: { id: theirAccountId } }), 400, 'account.id');
     const theirPipeline = (await h.raw.query<{ id: string }>('select id from pipelines where tenant_id = $1', [other.tenantId]))[0]?.id;
-    await expectNothingChanged(id, () => convert(id, s.manager.accessToken, { deal: { name: 'X', amount: 1, currency: 'USD', pipelineId: theirPipeline } }), 400, 'deal.pipelineId');
+    await expectNothingChanged(
+      id,
+      () => convert(id, s.manager.accessToken, { deal: { name: 'X', amount: 1, currency: 'USD', pipelineId: theirPipeline } }),
+      400,
+      'deal.pipelineId',
+    );
   });
 
   it('answers 409 when the new account’s domain is taken, creating nothing', async () => {
     const id = await lead(s.manager, 'Domain clash');
-    const body = await expectNothingChanged(id, () => convert(id, s.manager.accessToken, { account: { name: 'Copy', domain: 'OURS.example' } }), 409, 'account.domain');
+    const body = await expectNothingChanged(
+      id,
+      () => convert(id, s.manager.accessToken, { account: { name: 'Copy', domain: 'OURS.example' } }),
+      409,
+      'account.domain',
+    );
     expect(body.message).toContain(ourAccountId);
   });
 

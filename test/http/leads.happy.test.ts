@@ -35,7 +35,11 @@ describe('leads', () => {
     const { data } = await json(await create(admin.accessToken, { lastName: 'Lovelace' }));
     const first = await h.request('GET', `/api/leads/${data.id}`, { token: admin.accessToken });
     const etag = first.headers.get('etag') as string;
-    const ok = await h.request('PATCH', `/api/leads/${data.id}`, { token: admin.accessToken, body: { status: 'contacted', score: 40 }, headers: { 'if-match': etag } });
+    const ok = await h.request('PATCH', `/api/leads/${data.id}`, {
+      token: admin.accessToken,
+      body: { status: 'contacted', score: 40 },
+      headers: { 'if-match': etag },
+    });
     expect(ok.status).toBe(200);
     expect(ok.headers.get('etag')).not.toBe(etag);
     const stale = await h.request('PATCH', `/api/leads/${data.id}`, { token: admin.accessToken, body: { score: 99 }, headers: { 'if-match': etag } });
@@ -85,12 +89,20 @@ describe('leads', () => {
   it('filters, searches, sorts and pages through every row exactly once', async () => {
     const names = ['Alpha', 'Bravo', 'Charlie', 'Delta', 'Echo', 'Foxtrot', 'Golf'];
     for (const [i, lastName] of names.entries()) {
-      await create(admin.accessToken, { lastName, source: i % 2 ? 'web' : 'Event', score: i * 10, company: `Co ${lastName}`, email: `${lastName.toLowerCase()}@page.example` });
+      await create(admin.accessToken, {
+        lastName,
+        source: i % 2 ? 'web' : 'Event',
+        score: i * 10,
+        company: `Co ${lastName}`,
+        email: `${lastName.toLowerCase()}@page.example`,
+      });
     }
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const res: Response = await h.request('GET', `/api/leads?limit=3&sort=lastName&q=page.example${cursor ? `&cursor=${cursor}` : ''}`, { token: admin.accessToken });
+      const res: Response = await h.request('GET', `/api/leads?limit=3&sort=lastName&q=page.example${cursor ? `&cursor=${cursor}` : ''}`, {
+        token: admin.accessToken,
+      });
       const body: any = await json(res);
       seen.push(...body.data.map((l: { lastName: string }) => l.lastName));
       cursor = body.pagination.nextCursor;
@@ -125,7 +137,9 @@ describe('leads', () => {
     let cursor: string | null = null;
     let page = 0;
     do {
-      const body: any = await json(await h.request('GET', `/api/leads?limit=2&q=live.example${cursor ? `&cursor=${cursor}` : ''}`, { token: admin.accessToken }));
+      const body: any = await json(
+        await h.request('GET', `/api/leads?limit=2&q=live.example${cursor ? `&cursor=${cursor}` : ''}`, { token: admin.accessToken }),
+      );
       seen.push(...body.data.map((l: { lastName: string }) => l.lastName));
       cursor = body.pagination.nextCursor;
       // Newer rows land before the cursor (newest-first order) and must not shift the pages.

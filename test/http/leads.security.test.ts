@@ -54,7 +54,10 @@ describe('leads RBAC (SPEC section 5)', () => {
     expect((await json(denied)).error).toBe('insufficient_permissions');
     const handOff = await h.request('PATCH', `/api/leads/${own}`, { token: s.sales_user.accessToken, body: { ownerId: s.manager.userId } });
     expect(handOff.status).toBe(403);
-    const rows = await h.raw.query<{ score: number; owner_id: string }>('select score, owner_id from leads where id in ($1, $2) order by last_name', [own, theirs]);
+    const rows = await h.raw.query<{ score: number; owner_id: string }>('select score, owner_id from leads where id in ($1, $2) order by last_name', [
+      own,
+      theirs,
+    ]);
     expect(rows).toEqual([
       { score: 50, owner_id: s.sales_user.userId },
       { score: 0, owner_id: s.manager.userId },
@@ -89,7 +92,14 @@ describe('leads across tenants', () => {
   });
 
   it('refuses mass assignment of tenant, id, timestamps and computed fields', async () => {
-    for (const extra of [{ tenantId: other.tenantId }, { id: crypto.randomUUID() }, { createdAt: '2020-01-01T00:00:00Z' }, { version: 7 }, { convertedAt: '2020-01-01T00:00:00Z' }, { status: 'converted' }]) {
+    for (const extra of [
+      { tenantId: other.tenantId },
+      { id: crypto.randomUUID() },
+      { createdAt: '2020-01-01T00:00:00Z' },
+      { version: 7 },
+      { convertedAt: '2020-01-01T00:00:00Z' },
+      { status: 'converted' },
+    ]) {
       const res = await h.request('POST', '/api/leads', { token: s.tenant_admin.accessToken, body: { lastName: 'Mass', ...extra } });
       expect(res.status, JSON.stringify(extra)).toBe(400);
       expect((await json(res)).error).toBe('validation_error');

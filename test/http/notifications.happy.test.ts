@@ -31,11 +31,10 @@ describe('notifyTenantAdmins', () => {
     const other = await h.tenantId('mycompany');
     const lines: string[] = [];
     const logger = createLogger('info', (l) => lines.push(l));
-    const sent = await notifyTenantAdmins(
-      { db: h.db, notifier: { sendEmail: async () => Promise.reject(new Error('provider down')) }, logger },
-      other,
-      { subject: 'Alert', text: 'x' },
-    );
+    const sent = await notifyTenantAdmins({ db: h.db, notifier: { sendEmail: async () => Promise.reject(new Error('provider down')) }, logger }, other, {
+      subject: 'Alert',
+      text: 'x',
+    });
     expect(sent).toBe(0);
     expect(lines.join('\n')).toContain('admin notification failed');
     expect(lines.join('\n')).not.toContain('@mycompany.example');

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { WILDCARD, scopes as allScopes } from '../../src/lib/scopes.ts';
+import { scopes as allScopes, WILDCARD } from '../../src/lib/scopes.ts';
 import { createHarness, type Harness, json, TEST_ENV } from '../harness.ts';
 import { createKey } from './api-keys.helpers.ts';
 
@@ -26,7 +26,11 @@ const keys = new Map<string, Promise<string>>();
 /** One key per scope set, created once by acme's admin. */
 const keyWith = (scopes: string[]) => {
   const id = [...scopes].sort().join(' ');
-  if (!keys.has(id)) keys.set(id, createKey(h, jwt, { name: `scopes ${id}`.slice(0, 100), scopes }).then((k) => k.secret));
+  if (!keys.has(id))
+    keys.set(
+      id,
+      createKey(h, jwt, { name: `scopes ${id}`.slice(0, 100), scopes }).then((k) => k.secret),
+    );
   return keys.get(id) as Promise<string>;
 };
 

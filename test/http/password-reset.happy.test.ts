@@ -7,8 +7,7 @@ beforeAll(async () => {
 });
 
 let ip = 0;
-const forgot = (email: string, tenant = 'acme') =>
-  h.request('POST', '/api/auth/password/forgot', { body: { email, tenant }, ip: `198.18.0.${++ip}` });
+const forgot = (email: string, tenant = 'acme') => h.request('POST', '/api/auth/password/forgot', { body: { email, tenant }, ip: `198.18.0.${++ip}` });
 const reset = (token: string, password: string, headers: Record<string, string> = {}) =>
   h.request('POST', '/api/auth/password/reset', { body: { token, password }, headers });
 const login = (email: string, password: string, tenant = 'acme') =>

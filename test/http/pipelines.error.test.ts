@@ -27,7 +27,10 @@ async function pipeline(name: string) {
 const patch = (id: string, body: unknown, headers: Record<string, string> = {}) =>
   h.request('PATCH', `/api/pipelines/${id}`, { token: admin.accessToken, body, headers });
 const stored = (id: string) =>
-  h.raw.query('select p.name, p.version, s.id, s.name as stage, s.position, s.probability from pipelines p join stages s on s.pipeline_id = p.id where p.id = $1 order by s.position', [id]);
+  h.raw.query(
+    'select p.name, p.version, s.id, s.name as stage, s.position, s.probability from pipelines p join stages s on s.pipeline_id = p.id where p.id = $1 order by s.position',
+    [id],
+  );
 
 async function expectError(res: Response, status: number, error: string, field?: string) {
   expect(res.status).toBe(status);
@@ -59,7 +62,16 @@ describe('pipelines: conflicts', () => {
     // Moving the deal away first makes the same change possible.
     const moved = await h.request('PATCH', `/api/deals/${(await json(deal)).data.id}`, { token: admin.accessToken, body: { stageId: closing?.id } });
     expect(moved.status).toBe(200);
-    expect((await patch(p.id, { stages: [{ id: lead?.id, name: 'Lead', probability: 10 }, { id: closing?.id, name: 'Closing', probability: 90 }] })).status).toBe(200);
+    expect(
+      (
+        await patch(p.id, {
+          stages: [
+            { id: lead?.id, name: 'Lead', probability: 10 },
+            { id: closing?.id, name: 'Closing', probability: 90 },
+          ],
+        })
+      ).status,
+    ).toBe(200);
     expect((await stored(p.id)).map((r) => r.stage)).toEqual(['Lead', 'Closing']);
   });
 
@@ -79,7 +91,11 @@ describe('pipelines: conflicts', () => {
     expect((await patch(p.id, { name: 'Versioned 2' }, { 'if-match': etag })).status).toBe(200);
     const before = await stored(p.id);
     await expectError(await patch(p.id, { name: 'Lost update', stages: [{ name: 'Only', probability: 1 }] }, { 'if-match': etag }), 412, 'precondition_failed');
-    await expectError(await h.request('DELETE', `/api/pipelines/${p.id}`, { token: admin.accessToken, headers: { 'if-match': etag } }), 412, 'precondition_failed');
+    await expectError(
+      await h.request('DELETE', `/api/pipelines/${p.id}`, { token: admin.accessToken, headers: { 'if-match': etag } }),
+      412,
+      'precondition_failed',
+    );
     expect(await stored(p.id)).toEqual(before);
   });
 
@@ -99,7 +115,16 @@ describe('pipelines: validation', () => {
     [{ name: 'Too likely', stages: [{ name: 'A', probability: 101 }] }, 'stages.0.probability'],
     [{ name: 'Negative', stages: [{ name: 'A', probability: -1 }] }, 'stages.0.probability'],
     [{ name: 'Fraction', stages: [{ name: 'A', probability: 1.5 }] }, 'stages.0.probability'],
-    [{ name: 'Twins', stages: [{ name: 'Same', probability: 1 }, { name: 'same', probability: 2 }] }, 'stages.1.name'],
+    [
+      {
+        name: 'Twins',
+        stages: [
+          { name: 'Same', probability: 1 },
+          { name: 'same', probability: 2 },
+        ],
+      },
+      'stages.1.name',
+    ],
     [{ name: 'Positioned', stages: [{ name: 'A', probability: 1, position: 7 }] }, 'stages.0.position'],
     [{ name: 'Id on create', stages: [{ id: crypto.randomUUID(), name: 'A', probability: 1 }] }, 'stages.0.id'],
     [{ name: 'Mass assignment', tenantId: crypto.randomUUID(), stages: stages3 }, 'tenantId'],
@@ -119,7 +144,12 @@ describe('pipelines: validation', () => {
     await expectError(await patch(p.id, { stages: [{ id: foreign.id, name: 'Stolen', probability: 5 }] }), 400, 'validation_error', 'stages.0.id');
     const twice = p.stages[0] as Stage;
     await expectError(
-      await patch(p.id, { stages: [{ id: twice.id, name: 'One', probability: 5 }, { id: twice.id, name: 'Two', probability: 5 }] }),
+      await patch(p.id, {
+        stages: [
+          { id: twice.id, name: 'One', probability: 5 },
+          { id: twice.id, name: 'Two', probability: 5 },
+        ],
+      }),
       400,
       'validation_error',
       'stages',

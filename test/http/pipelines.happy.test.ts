@@ -18,7 +18,8 @@ const stages3 = [
 const create = (body: Record<string, unknown>, token = admin.accessToken) => h.request('POST', '/api/pipelines', { token, body });
 const patch = (id: string, body: Record<string, unknown>, headers: Record<string, string> = {}) =>
   h.request('PATCH', `/api/pipelines/${id}`, { token: manager.accessToken, body, headers });
-const defaults = () => h.raw.query<{ name: string }>("select name from pipelines where is_default and tenant_id = (select id from tenants where slug = 'acme') order by name");
+const defaults = () =>
+  h.raw.query<{ name: string }>("select name from pipelines where is_default and tenant_id = (select id from tenants where slug = 'acme') order by name");
 
 describe('pipelines', () => {
   it('creates a pipeline with ordered stages, Location and ETag, and reads it back in order', async () => {
@@ -40,7 +41,10 @@ describe('pipelines', () => {
     expect((await json(get)).data).toEqual(data);
     const stored = await h.raw.query<{ n: number }>('select count(*)::int as n from stages where pipeline_id = $1', [data.id]);
     expect(stored[0]?.n).toBe(3);
-    const audit = await h.raw.query<{ action: string; changes: { after: { stages: unknown[] } } }>('select action, changes from audit_logs where resource_id = $1', [data.id]);
+    const audit = await h.raw.query<{ action: string; changes: { after: { stages: unknown[] } } }>(
+      'select action, changes from audit_logs where resource_id = $1',
+      [data.id],
+    );
     expect(audit.map((a) => a.action)).toEqual(['pipeline.created']);
     expect(audit[0]?.changes.after.stages).toHaveLength(3);
   });
@@ -73,7 +77,10 @@ describe('pipelines', () => {
     expect(body.stages[0].id).toBe(nego?.id);
     expect(body.stages[2].id).toBe(qual?.id);
     expect([qual?.id, prop?.id, nego?.id]).not.toContain(body.stages[1].id);
-    const rows = await h.raw.query<{ id: string; name: string; position: number }>('select id, name, position from stages where pipeline_id = $1 order by position', [data.id]);
+    const rows = await h.raw.query<{ id: string; name: string; position: number }>(
+      'select id, name, position from stages where pipeline_id = $1 order by position',
+      [data.id],
+    );
     expect(rows.map((r) => r.name)).toEqual(['Negotiation', 'Demo', 'Discovery']);
     expect(rows.map((r) => r.id)).not.toContain(prop?.id);
     const audit = await h.raw.query<{ changes: { before: Record<string, unknown>; after: Record<string, unknown> } }>(
@@ -108,7 +115,9 @@ describe('pipelines', () => {
   });
 
   it('lets only one of several concurrent "make default" requests win', async () => {
-    const racers = await Promise.all(['Race A', 'Race B', 'Race C', 'Race D', 'Race E', 'Race F'].map(async (name) => (await json(await create({ name, stages: stages3 }))).data));
+    const racers = await Promise.all(
+      ['Race A', 'Race B', 'Race C', 'Race D', 'Race E', 'Race F'].map(async (name) => (await json(await create({ name, stages: stages3 }))).data),
+    );
     const results = await Promise.all(racers.map((p) => patch(p.id, { isDefault: true })));
     expect(results.map((r) => r.status)).toEqual(racers.map(() => 200));
     expect(await defaults()).toHaveLength(1);
@@ -122,7 +131,9 @@ describe('pipelines', () => {
     const page2 = await json(await h.request('GET', `/api/pipelines?limit=2&cursor=${page1.pagination.nextCursor}`, { token: admin.accessToken }));
     expect(page2.data[0].name).not.toBe(page1.data[1].name);
     const all = await json(await h.request('GET', '/api/pipelines?limit=100', { token: admin.accessToken }));
-    const order = await h.raw.query<{ id: string }>("select id from pipelines where tenant_id = (select id from tenants where slug = 'acme') order by created_at desc, id desc");
+    const order = await h.raw.query<{ id: string }>(
+      "select id from pipelines where tenant_id = (select id from tenants where slug = 'acme') order by created_at desc, id desc",
+    );
     expect(all.data.map((p: { id: string }) => p.id)).toEqual(order.map((r) => r.id));
     expect([...page1.data, ...page2.data].map((p: { id: string }) => p.id)).toEqual(order.slice(0, 4).map((r) => r.id));
     expect(all.data.every((p: { stages: unknown[] }) => p.stages.length > 0)).toBe(true);

@@ -21,7 +21,10 @@ async function pipeline(token: string, name: string, isDefault = false) {
   return (await json(res)).data as { id: string; stages: { id: string }[] };
 }
 const snapshot = (id: string) =>
-  h.raw.query('select p.name, p.is_default, p.version, s.id, s.name as stage, s.position from pipelines p left join stages s on s.pipeline_id = p.id where p.id = $1 order by s.position', [id]);
+  h.raw.query(
+    'select p.name, p.is_default, p.version, s.id, s.name as stage, s.position from pipelines p left join stages s on s.pipeline_id = p.id where p.id = $1 order by s.position',
+    [id],
+  );
 
 describe('pipelines RBAC (pipelines: manager/admin write, everyone reads)', () => {
   it.each(roles)('%s can list and read', async (role) => {
@@ -46,7 +49,10 @@ describe('pipelines RBAC (pipelines: manager/admin write, everyone reads)', () =
 
     const target = await pipeline(s.tenant_admin.accessToken, `Target of ${role}`);
     const was = await snapshot(target.id);
-    const updated = await h.request('PATCH', `/api/pipelines/${target.id}`, { token, body: { name: 'Changed', isDefault: true, stages: [{ name: 'Only', probability: 1 }] } });
+    const updated = await h.request('PATCH', `/api/pipelines/${target.id}`, {
+      token,
+      body: { name: 'Changed', isDefault: true, stages: [{ name: 'Only', probability: 1 }] },
+    });
     expect(updated.status).toBe(updateStatus);
     if (updateStatus === 403) {
       expect((await json(updated)).error).toBe('insufficient_permissions');

@@ -21,9 +21,7 @@ describe(`leads + contacts limit (${usingPostgres ? 'server Postgres: real race'
     const t = await registerTenant(h, 'race-crm');
     await fillLeadsAndContacts(h, t.tenantId, 50, 45);
     const results = await Promise.all(
-      Array.from({ length: 20 }, (_, i) =>
-        h.request('POST', i % 2 ? '/api/contacts' : '/api/leads', { token: t.token, body: { lastName: `Racer ${i}` } }),
-      ),
+      Array.from({ length: 20 }, (_, i) => h.request('POST', i % 2 ? '/api/contacts' : '/api/leads', { token: t.token, body: { lastName: `Racer ${i}` } })),
     );
     const statuses = results.map((r) => r.status).sort();
     expect(statuses.filter((s) => s === 201)).toHaveLength(5);
@@ -86,7 +84,10 @@ describe('bulk import counts against the limit', () => {
     // At the limit, rows that update existing records still go through; only new ones are refused.
     const again = await h.request('POST', '/api/contacts/import?partial=true', {
       token: t.token,
-      body: [{ lastName: 'Renamed', email: 'p0@import.example' }, { lastName: 'New', email: 'fresh@import.example' }],
+      body: [
+        { lastName: 'Renamed', email: 'p0@import.example' },
+        { lastName: 'New', email: 'fresh@import.example' },
+      ],
     });
     expect((await json(again)).data).toMatchObject({ created: 0, updated: 1, failed: 1 });
     expect(await countLeadsAndContacts(h, t.tenantId)).toBe(100);
@@ -144,8 +145,7 @@ describe('user seats', () => {
 describe('features outside the plan', () => {
   it('custom fields need Enterprise: 403 plan_feature_unavailable on free and pro, allowed with an enterprise override', async () => {
     const t = await registerTenant(h, 'features-crm');
-    const define = () =>
-      h.request('POST', '/api/custom-fields', { token: t.token, body: { resource: 'leads', key: 'tier', label: 'Tier', type: 'text' } });
+    const define = () => h.request('POST', '/api/custom-fields', { token: t.token, body: { resource: 'leads', key: 'tier', label: 'Tier', type: 'text' } });
     const free = await define();
     expect(free.status).toBe(403);
     expect((await json(free)).error).toBe('plan_feature_unavailable');

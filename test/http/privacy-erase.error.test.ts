@@ -26,7 +26,11 @@ describe('POST /api/privacy/erase: invalid input', () => {
   });
 
   it('refuses a body that is not JSON', async () => {
-    const res = await h.request('POST', '/api/privacy/erase', { token: admin.accessToken, body: 'email=a@x.example', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const res = await h.request('POST', '/api/privacy/erase', {
+      token: admin.accessToken,
+      body: 'email=a@x.example',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect([400, 415]).toContain(res.status);
   });
 

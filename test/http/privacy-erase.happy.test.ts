@@ -48,7 +48,9 @@ describe('POST /api/privacy/erase', () => {
     expect((await verify()).valid).toBe(true);
     before = {
       auditRows: (await count('select count(*)::int as n from audit_logs where tenant_id = $1', [acme])) ?? 0,
-      bystanderAudit: await h.raw.query('select id, changes, content_hash from audit_logs where resource_id = any($1) order by seq', [[ids.bystander, ids.otherActivity]]),
+      bystanderAudit: await h.raw.query('select id, changes, content_hash from audit_logs where resource_id = any($1) order by seq', [
+        [ids.bystander, ids.otherActivity],
+      ]),
     };
   });
 
@@ -77,16 +79,19 @@ describe('POST /api/privacy/erase', () => {
   it('touches nobody else: the bystander and their activity keep their rows and audit diffs', async () => {
     expect(await count('select count(*)::int as n from leads where id = $1', [ids.bystander])).toBe(1);
     expect(await count('select count(*)::int as n from activities where id = $1', [ids.otherActivity])).toBe(1);
-    const after = await h.raw.query('select id, changes, content_hash from audit_logs where resource_id = any($1) order by seq', [[ids.bystander, ids.otherActivity]]);
+    const after = await h.raw.query('select id, changes, content_hash from audit_logs where resource_id = any($1) order by seq', [
+      [ids.bystander, ids.otherActivity],
+    ]);
     expect(after).toEqual(before.bystanderAudit);
   });
 
   it('appends exactly one chained privacy.erased event that proves each redaction by its hashes', async () => {
     expect(await count('select count(*)::int as n from audit_logs where tenant_id = $1', [acme])).toBe(before.auditRows + 1);
-    const [event] = await h.raw.query<{ seq: string; actor_id: string; changes: { erased: unknown; leadIds: string[]; contactIds: string[]; redactions: { id: string; seq: number; original: string; redacted: string }[] } }>(
-      `select seq, actor_id, changes from audit_logs where tenant_id = $1 and action = 'privacy.erased'`,
-      [acme],
-    );
+    const [event] = await h.raw.query<{
+      seq: string;
+      actor_id: string;
+      changes: { erased: unknown; leadIds: string[]; contactIds: string[]; redactions: { id: string; seq: number; original: string; redacted: string }[] };
+    }>(`select seq, actor_id, changes from audit_logs where tenant_id = $1 and action = 'privacy.erased'`, [acme]);
     expect(event?.actor_id).toBe(admin.userId);
     expect(event?.changes.leadIds).toEqual([ids.lead]);
     expect(event?.changes.contactIds).toEqual([ids.contact]);
@@ -124,7 +129,10 @@ describe('POST /api/privacy/erase', () => {
     expect((await verify()).valid).toBe(true);
 
     // Claiming a different redaction in the erase event breaks that event's own content hash.
-    const [event] = await h.raw.query<{ id: string; seq: string }>(`select id, seq from audit_logs where action = 'privacy.erased' and tenant_id = $1 order by seq limit 1`, [acme]);
+    const [event] = await h.raw.query<{ id: string; seq: string }>(
+      `select id, seq from audit_logs where action = 'privacy.erased' and tenant_id = $1 order by seq limit 1`,
+      [acme],
+    );
     await h.raw.query(`update audit_logs set changes = jsonb_set(changes, '{redactions,0,redacted}', to_jsonb(repeat('b', 64))) where id = $1`, [event?.id]);
     const result = await verify();
     expect(result.valid).toBe(false);

@@ -42,7 +42,7 @@ async function plansFor(path: string): Promise<string[]> {
   for (const [i, text] of statements.entries()) {
     const inlined = text.replace(/\$(\d+)/g, (_m, n) => literal(params[i]?.[Number(n) - 1]));
     const explained = await h.db.transaction(admin.tenantId, (q) => q.execute(sql.raw(`explain ${inlined}`)));
-    const rows = ((explained as { rows?: Record<string, string>[] }).rows ?? (explained as unknown as Record<string, string>[]));
+    const rows = (explained as { rows?: Record<string, string>[] }).rows ?? (explained as unknown as Record<string, string>[]);
     plans.push(rows.map((r) => Object.values(r)[0]).join('\n'));
   }
   return plans;

@@ -96,7 +96,7 @@ describe('per API key', () => {
 });
 
 describe('per tenant, by plan', () => {
-  it('shares one budget among all of a tenant\'s credentials, sized by its plan', async () => {
+  it("shares one budget among all of a tenant's credentials, sized by its plan", async () => {
     const h = await createHarness({
       RATE_LIMIT_TENANT_ENTERPRISE_PER_MINUTE: '5',
       RATE_LIMIT_TENANT_PRO_PER_MINUTE: '3',

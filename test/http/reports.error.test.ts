@@ -30,7 +30,9 @@ describe('reports: validation, permissions, tenancy', () => {
 
   it("answers 404 for another tenant's pipeline and for an unknown one, alike", async () => {
     const [theirs] = await h.raw.query<{ id: string }>('select id from pipelines where tenant_id = $1 limit 1', [await h.tenantId('mycompany')]);
-    const foreign = theirs?.id ?? (await h.raw.query<{ id: string }>(`insert into pipelines (tenant_id, name) values ($1, 'Theirs') returning id`, [await h.tenantId('mycompany')]))[0]!.id;
+    const foreign =
+      theirs?.id ??
+      (await h.raw.query<{ id: string }>(`insert into pipelines (tenant_id, name) values ($1, 'Theirs') returning id`, [await h.tenantId('mycompany')]))[0]!.id;
     const a = await get(`/api/reports/pipeline?pipelineId=${foreign}`);
     const b = await get(`/api/reports/pipeline?pipelineId=${crypto.randomUUID()}`);
     await expectError(a, 404, 'not_found');

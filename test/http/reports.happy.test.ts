@@ -30,7 +30,13 @@ beforeAll(async () => {
   const pipeline = (name: string, isDefault: boolean, tenant = acme) =>
     insert('insert into pipelines (tenant_id, name, is_default) values ($1, $2, $3)', [tenant, name, isDefault]);
   const stage = (pipelineId: string, name: string, position: number, probability: number, tenant = acme) =>
-    insert('insert into stages (tenant_id, pipeline_id, name, position, probability) values ($1, $2, $3, $4, $5)', [tenant, pipelineId, name, position, probability]);
+    insert('insert into stages (tenant_id, pipeline_id, name, position, probability) values ($1, $2, $3, $4, $5)', [
+      tenant,
+      pipelineId,
+      name,
+      position,
+      probability,
+    ]);
   ids.main = await pipeline('Main', true);
   ids.other = await pipeline('Other', false);
   // Inserted out of position order: the report orders by position.
@@ -43,7 +49,14 @@ beforeAll(async () => {
 
   const deal = (name: string, stageId: string, pipelineId: string, amount: number, currency: string, status: string, owner: string) =>
     insert('insert into deals (tenant_id, name, pipeline_id, stage_id, amount, currency, status, owner_id) values ($1, $2, $3, $4, $5, $6, $7, $8)', [
-      acme, name, pipelineId, stageId, amount, currency, status, owner,
+      acme,
+      name,
+      pipelineId,
+      stageId,
+      amount,
+      currency,
+      status,
+      owner,
     ]);
   await deal('d1', ids.prospect, ids.main, 1000, 'USD', 'open', sales.userId); // w 100
   await deal('d2', ids.prospect, ids.main, 2501, 'USD', 'open', manager.userId); // w 250.1
@@ -56,7 +69,13 @@ beforeAll(async () => {
 
   const lead = (source: string | null, status: string, owner: string, createdAt: string, convertedAt: string | null = null) =>
     insert('insert into leads (tenant_id, last_name, source, status, owner_id, created_at, converted_at) values ($1, $2, $3, $4, $5, $6, $7)', [
-      acme, 'Lead', source, status, owner, createdAt, convertedAt,
+      acme,
+      'Lead',
+      source,
+      status,
+      owner,
+      createdAt,
+      convertedAt,
     ]);
   await lead('web', 'new', sales.userId, '2026-01-02T10:00:00Z');
   await lead('web', 'contacted', sales.userId, '2026-01-03T10:00:00Z');
@@ -72,7 +91,13 @@ beforeAll(async () => {
 
   const act = (type: string, owner: string | null, createdAt: string, dueAt: string | null = null, completedAt: string | null = null) =>
     insert('insert into activities (tenant_id, type, subject, owner_id, created_at, due_at, completed_at) values ($1, $2, $3, $4, $5, $6, $7)', [
-      acme, type, 'x', owner, createdAt, dueAt, completedAt,
+      acme,
+      type,
+      'x',
+      owner,
+      createdAt,
+      dueAt,
+      completedAt,
     ]);
   await act('call', sales.userId, '2026-01-05T09:00:00Z');
   await act('call', sales.userId, '2026-01-06T09:00:00Z');
@@ -101,14 +126,20 @@ describe('GET /api/reports/pipeline', () => {
     expect(data.status).toBe('open');
     expect(data.stages).toEqual([
       {
-        stageId: ids.prospect, name: 'Prospect', position: 1, probability: 10,
+        stageId: ids.prospect,
+        name: 'Prospect',
+        position: 1,
+        probability: 10,
         byCurrency: [
           { currency: 'EUR', count: 1, amount: 333, weightedAmount: 33.3 },
           { currency: 'USD', count: 2, amount: 3501, weightedAmount: 350.1 },
         ],
       },
       {
-        stageId: ids.proposal, name: 'Proposal', position: 2, probability: 35,
+        stageId: ids.proposal,
+        name: 'Proposal',
+        position: 2,
+        probability: 35,
         byCurrency: [
           { currency: 'EUR', count: 1, amount: 20000, weightedAmount: 7000 },
           { currency: 'USD', count: 1, amount: 1001, weightedAmount: 350.35 },
@@ -124,7 +155,11 @@ describe('GET /api/reports/pipeline', () => {
 
   it('status=won / all, and another pipeline by id', async () => {
     const won = (await json(await get('/api/reports/pipeline?status=won'))).data;
-    expect(won.stages.map((s: { byCurrency: unknown[] }) => s.byCurrency)).toEqual([[], [], [{ currency: 'USD', count: 1, amount: 5000, weightedAmount: 5000 }]]);
+    expect(won.stages.map((s: { byCurrency: unknown[] }) => s.byCurrency)).toEqual([
+      [],
+      [],
+      [{ currency: 'USD', count: 1, amount: 5000, weightedAmount: 5000 }],
+    ]);
     const all = (await json(await get(`/api/reports/pipeline?status=all&pipelineId=${ids.main}`))).data;
     // Proposal USD: d4 1001 (350.35) + d7 999 (349.65).
     expect(all.stages[1].byCurrency[1]).toEqual({ currency: 'USD', count: 2, amount: 2000, weightedAmount: 700 });

@@ -22,7 +22,11 @@ const daysAgo = (days: number) => new Date(Date.now() - days * DAY).toISOString(
 
 async function addAudit(days: number, n: number) {
   for (let i = 0; i < n; i++) {
-    await h.raw.query(`insert into audit_logs (tenant_id, actor_type, action, resource_type, created_at) values ($1, 'system', $2, 'test', $3)`, [tenant, `aged.${days}`, daysAgo(days)]);
+    await h.raw.query(`insert into audit_logs (tenant_id, actor_type, action, resource_type, created_at) values ($1, 'system', $2, 'test', $3)`, [
+      tenant,
+      `aged.${days}`,
+      daysAgo(days),
+    ]);
   }
 }
 async function addSecurityEvent(days: number) {
@@ -37,7 +41,13 @@ const outbox: Record<string, { days: number; deliveries: [status: string, days: 
   msg_old_pending: { days: 40, deliveries: [['pending', 40]] },
   msg_old_delivering: { days: 40, deliveries: [['delivering', 40]] },
   msg_old_failed: { days: 40, deliveries: [['failed', 40]] },
-  msg_old_mixed: { days: 40, deliveries: [['succeeded', 40], ['pending', 40]] },
+  msg_old_mixed: {
+    days: 40,
+    deliveries: [
+      ['succeeded', 40],
+      ['pending', 40],
+    ],
+  },
   msg_old_redelivered: { days: 40, deliveries: [['succeeded', 2]] },
   msg_new: { days: 5, deliveries: [['succeeded', 5]] },
 };
@@ -47,19 +57,29 @@ async function addOutbox() {
     [tenant],
   );
   for (const [id, { days, deliveries }] of Object.entries(outbox)) {
-    await h.raw.query(`insert into webhook_events (id, tenant_id, type, payload, created_at) values ($1, $2, 'lead.created', '{}', $3)`, [id, tenant, daysAgo(days)]);
+    await h.raw.query(`insert into webhook_events (id, tenant_id, type, payload, created_at) values ($1, $2, 'lead.created', '{}', $3)`, [
+      id,
+      tenant,
+      daysAgo(days),
+    ]);
     for (const [status, changed] of deliveries) {
-      await h.raw.query(
-        `insert into webhook_deliveries (tenant_id, event_id, endpoint_id, status, created_at, updated_at) values ($1, $2, $3, $4, $5, $6)`,
-        [tenant, id, endpoint?.id, status, daysAgo(days), daysAgo(changed)],
-      );
+      await h.raw.query(`insert into webhook_deliveries (tenant_id, event_id, endpoint_id, status, created_at, updated_at) values ($1, $2, $3, $4, $5, $6)`, [
+        tenant,
+        id,
+        endpoint?.id,
+        status,
+        daysAgo(days),
+        daysAgo(changed),
+      ]);
     }
   }
 }
 const outboxRows = async () => ({
   events: (await h.raw.query<{ id: string }>('select id from webhook_events where tenant_id = $1 order by id', [tenant])).map((r) => r.id),
   deliveries: (
-    await h.raw.query<{ event_id: string; status: string }>('select event_id, status from webhook_deliveries where tenant_id = $1 order by event_id, status', [tenant])
+    await h.raw.query<{ event_id: string; status: string }>('select event_id, status from webhook_deliveries where tenant_id = $1 order by event_id, status', [
+      tenant,
+    ])
   ).map((r) => `${r.event_id}:${r.status}`),
 });
 
@@ -106,7 +126,14 @@ describe('retention job', () => {
     expect(await outboxRows()).toEqual({
       events: ['msg_new', 'msg_old_delivering', 'msg_old_failed', 'msg_old_mixed', 'msg_old_pending', 'msg_old_redelivered'],
       // The mixed event's finished delivery goes; its pending one (and so the event) stays. A recent redelivery keeps its log.
-      deliveries: ['msg_new:succeeded', 'msg_old_delivering:delivering', 'msg_old_failed:failed', 'msg_old_mixed:pending', 'msg_old_pending:pending', 'msg_old_redelivered:succeeded'],
+      deliveries: [
+        'msg_new:succeeded',
+        'msg_old_delivering:delivering',
+        'msg_old_failed:failed',
+        'msg_old_mixed:pending',
+        'msg_old_pending:pending',
+        'msg_old_redelivered:succeeded',
+      ],
     });
   });
 

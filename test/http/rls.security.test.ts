@@ -12,7 +12,7 @@ beforeAll(async () => {
 });
 
 type Row = { tenant_id: string };
-const rowsOf = (result: unknown): Row[] => ((result as { rows?: Row[] }).rows ?? (result as Row[]));
+const rowsOf = (result: unknown): Row[] => (result as { rows?: Row[] }).rows ?? (result as Row[]);
 
 describe('row-level security through the app connection', () => {
   it('runs requests as a role that is neither superuser nor BYPASSRLS', async () => {

@@ -59,7 +59,9 @@ beforeAll(async () => {
   await call('GET', `/api/leads?access_token=${encodeURIComponent(admin.accessToken)}`);
 
   // Invitation issued and accepted (sets a password).
-  const invite = await json(await h.request('POST', '/api/users/invitations', { token: admin.accessToken, body: { email: 'scan.invitee@acme.example', role: 'sales_user' } }));
+  const invite = await json(
+    await h.request('POST', '/api/users/invitations', { token: admin.accessToken, body: { email: 'scan.invitee@acme.example', role: 'sales_user' } }),
+  );
   const invitationToken = new URL(invite.data.acceptUrl).searchParams.get('token');
   keep(invitationToken);
   const accepted = await json(await h.request('POST', '/api/auth/invitations/accept', { body: { token: invitationToken, password: NEW_PASSWORD } }));
@@ -88,7 +90,16 @@ beforeAll(async () => {
   await call('PATCH', `/api/users/${sessions[2]?.userId}`, { token: admin.accessToken, body: { password: WRONG_PASSWORD } });
 
   // What admins read back: none of it may carry a secret.
-  for (const path of ['/api/api-keys', `/api/api-keys/${created.data.id}`, '/api/users', '/api/auth/me', '/api/security-events', '/api/audit-logs?limit=100', '/api/webhooks', `/api/webhooks/${hook.data?.id}`]) {
+  for (const path of [
+    '/api/api-keys',
+    `/api/api-keys/${created.data.id}`,
+    '/api/users',
+    '/api/auth/me',
+    '/api/security-events',
+    '/api/audit-logs?limit=100',
+    '/api/webhooks',
+    `/api/webhooks/${hook.data?.id}`,
+  ]) {
     expect((await call('GET', path, { token: admin.accessToken })).status, path).toBe(200);
   }
   expect((await call('GET', '/api/audit-logs?format=csv', { token: admin.accessToken })).status).toBe(200);
@@ -100,7 +111,10 @@ const hits = (haystack: string) => [...secrets].filter((s) => haystack.includes(
 describe('secret scan', () => {
   it('issued enough secrets to make the scan meaningful, and the scan finds one where it belongs', async () => {
     expect(secrets.size).toBeGreaterThanOrEqual(20);
-    const issued = await h.request('POST', '/api/api-keys', { token: (await h.login('acme', 'tenant_admin')).accessToken, body: { name: 'probe', scopes: ['leads:read'] } });
+    const issued = await h.request('POST', '/api/api-keys', {
+      token: (await h.login('acme', 'tenant_admin')).accessToken,
+      body: { name: 'probe', scopes: ['leads:read'] },
+    });
     const text = await issued.text();
     keep(JSON.parse(text).data.secret);
     expect(hits(text)).toHaveLength(1);
@@ -122,7 +136,9 @@ describe('secret scan', () => {
   });
 
   it('no audit_logs or security_events row holds a secret', async () => {
-    const rows = await h.raw.query<{ t: string }>('select row_to_json(a)::text as t from audit_logs a union all select row_to_json(e)::text from security_events e');
+    const rows = await h.raw.query<{ t: string }>(
+      'select row_to_json(a)::text as t from audit_logs a union all select row_to_json(e)::text from security_events e',
+    );
     expect(rows.length).toBeGreaterThan(12);
     expect(rows.some((r) => r.t.includes('refresh_token_reuse'))).toBe(true);
     const found = rows.flatMap((r) => hits(r.t).map((s) => `${s} in ${r.t.slice(0, 160)}`));

@@ -43,7 +43,9 @@ describe('security alerts: repeated failed logins', () => {
     const email = demoEmail('acme', 'read_only');
     for (let i = 10; i < 15; i++) expect((await failLogin(email, i)).status).toBe(401);
     expect(alertsTo('acme', 'repeated failed logins')).toHaveLength(1);
-    const [row] = await h.raw.query<{ n: number }>(`select count(*)::int as n from security_events where tenant_id = $1 and type = 'login_rate_limited'`, [acmeId]);
+    const [row] = await h.raw.query<{ n: number }>(`select count(*)::int as n from security_events where tenant_id = $1 and type = 'login_rate_limited'`, [
+      acmeId,
+    ]);
     expect(row?.n).toBe(2);
     // Once the interval is over (its window forgotten here), the next lockout alerts again.
     await h.rateLimits.reset(`security-alert:failed_logins:${acmeId}`, 900);
@@ -62,7 +64,10 @@ describe('security alerts: repeated failed logins', () => {
 
   it('a correct login does not alert', async () => {
     const count = h.emails.length;
-    const res = await h.request('POST', '/api/auth/login', { body: { email: demoEmail('mycompany', 'manager'), password: DEMO_PASSWORD, tenant: 'mycompany' }, ip: '203.0.113.200' });
+    const res = await h.request('POST', '/api/auth/login', {
+      body: { email: demoEmail('mycompany', 'manager'), password: DEMO_PASSWORD, tenant: 'mycompany' },
+      ip: '203.0.113.200',
+    });
     expect(res.status).toBe(200);
     expect(h.emails.length).toBe(count);
   });
@@ -86,7 +91,9 @@ describe('security alerts: tenant mismatch', () => {
     for (let i = 0; i < 10; i++) expect((await probe()).status).toBe(403);
     expect(alertsTo('acme', 'cross-tenant access attempt')).toHaveLength(1);
     expect(alertsTo('mycompany', 'cross-tenant access attempt')).toHaveLength(1);
-    const [row] = await h.raw.query<{ n: number }>(`select count(*)::int as n from security_events where tenant_id = $1 and type = 'tenant_mismatch'`, [acmeId]);
+    const [row] = await h.raw.query<{ n: number }>(`select count(*)::int as n from security_events where tenant_id = $1 and type = 'tenant_mismatch'`, [
+      acmeId,
+    ]);
     expect(row?.n).toBe(11);
   });
 

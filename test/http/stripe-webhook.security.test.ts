@@ -45,11 +45,21 @@ async function billingOf(tenantId: string) {
 }
 
 const auditActions = async (tenantId: string) =>
-  (await h.raw.query<{ action: string; actor_type: string }>("select action, actor_type from audit_logs where tenant_id = $1 and action like 'billing.%' order by created_at, id", [tenantId])).map(
-    (r) => `${r.actor_type}:${r.action}`,
-  );
+  (
+    await h.raw.query<{ action: string; actor_type: string }>(
+      "select action, actor_type from audit_logs where tenant_id = $1 and action like 'billing.%' order by created_at, id",
+      [tenantId],
+    )
+  ).map((r) => `${r.actor_type}:${r.action}`);
 
-const subEvent = (type: string, t: { customer: string; subscription: string }, status: string, price: string, created = now(), extra: Record<string, unknown> = {}) => ({
+const subEvent = (
+  type: string,
+  t: { customer: string; subscription: string },
+  status: string,
+  price: string,
+  created = now(),
+  extra: Record<string, unknown> = {},
+) => ({
   type: `customer.subscription.${type}`,
   created,
   object: { ...subscriptionObject({ id: t.subscription, customer: t.customer, status, price }), ...extra },
@@ -92,8 +102,7 @@ describe('signature verification on the raw body', () => {
   it('a replayed signed payload is acknowledged and changes nothing', async () => {
     const t = await linkedTenant('wh-replay');
     const signed = await signedEvent(subEvent('created', t, 'active', PRICE_PRO, now() - 100));
-    const post = () =>
-      h.request('POST', '/api/webhooks/stripe', { body: signed.payload, headers: { 'stripe-signature': signed.signature } });
+    const post = () => h.request('POST', '/api/webhooks/stripe', { body: signed.payload, headers: { 'stripe-signature': signed.signature } });
     expect((await json(await post())).data.outcome).toBe('applied');
     // A newer state arrives, then the first event is replayed.
     expect((await deliver(subEvent('deleted', t, 'canceled', PRICE_PRO))).body.outcome).toBe('applied');
@@ -108,9 +117,7 @@ describe('signature verification on the raw body', () => {
     const t = await linkedTenant('wh-concurrent');
     const signed = await signedEvent(subEvent('created', t, 'active', PRICE_ENTERPRISE));
     const results = await Promise.all(
-      Array.from({ length: 6 }, () =>
-        h.request('POST', '/api/webhooks/stripe', { body: signed.payload, headers: { 'stripe-signature': signed.signature } }),
-      ),
+      Array.from({ length: 6 }, () => h.request('POST', '/api/webhooks/stripe', { body: signed.payload, headers: { 'stripe-signature': signed.signature } })),
     );
     const outcomes = await Promise.all(results.map(async (r) => (await json(r)).data.outcome as string));
     expect(outcomes.sort()).toEqual(['applied', 'duplicate', 'duplicate', 'duplicate', 'duplicate', 'duplicate']);
@@ -141,7 +148,9 @@ describe('the tenant comes from the stored mapping only', () => {
 
     // Unknown customer whose metadata names a tenant: still ignored.
     const stray = await deliver(
-      subEvent('created', { customer: 'cus_stray', subscription: 'sub_stray' }, 'active', PRICE_ENTERPRISE, now(), { metadata: { tenant_id: victim.tenantId } }),
+      subEvent('created', { customer: 'cus_stray', subscription: 'sub_stray' }, 'active', PRICE_ENTERPRISE, now(), {
+        metadata: { tenant_id: victim.tenantId },
+      }),
     );
     expect(stray.body.outcome).toBe('ignored');
     expect(await billingOf(victim.tenantId)).toMatchObject({ plan: 'free', subscription_status: null, stripe_customer_id: null });
@@ -152,7 +161,15 @@ describe('the tenant comes from the stored mapping only', () => {
     const t = await registerTenant(h, 'wh-checkout');
     const session = (customer: string, subscription: string, ref = t.tenantId) => ({
       type: 'checkout.session.completed',
-      object: { id: `cs_${customer}`, object: 'checkout.session', mode: 'subscription', client_reference_id: ref, customer, subscription, metadata: { tenant_id: 'ignored' } },
+      object: {
+        id: `cs_${customer}`,
+        object: 'checkout.session',
+        mode: 'subscription',
+        client_reference_id: ref,
+        customer,
+        subscription,
+        metadata: { tenant_id: 'ignored' },
+      },
     });
     expect((await deliver(session('cus_first', 'sub_first'))).body.outcome).toBe('applied');
     expect(await billingOf(t.tenantId)).toMatchObject({ stripe_customer_id: 'cus_first', stripe_subscription_id: 'sub_first', plan: 'free' });
@@ -196,7 +213,12 @@ describe('out-of-order delivery', () => {
 });
 
 describe('state transitions', () => {
-  const invoice = (type: 'invoice.paid' | 'invoice.payment_failed', t: { customer: string; subscription: string }, created = now(), extra: Record<string, unknown> = {}) => ({
+  const invoice = (
+    type: 'invoice.paid' | 'invoice.payment_failed',
+    t: { customer: string; subscription: string },
+    created = now(),
+    extra: Record<string, unknown> = {},
+  ) => ({
     type,
     created,
     object: {
@@ -298,7 +320,10 @@ describe('state transitions', () => {
     await deliver(
       invoice('invoice.paid', t, now(), {
         customer_email: 'payer@wh-card.example',
-        payment_intent: { id: 'pi_1', payment_method: { card: { brand: 'visa', last4: '4242', exp_month: 12, exp_year: 2030, fingerprint: 'fp_card_secret' } } },
+        payment_intent: {
+          id: 'pi_1',
+          payment_method: { card: { brand: 'visa', last4: '4242', exp_month: 12, exp_year: 2030, fingerprint: 'fp_card_secret' } },
+        },
       }),
     );
     const stored = JSON.stringify([

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_PASSWORD, type Harness, createHarness, json } from '../harness.ts';
+import { createHarness, DEMO_PASSWORD, type Harness, json } from '../harness.ts';
 import { type StripeFixture, startStripeFixture } from '../stripe-fixture.ts';
 import { fillTenant } from '../tenant-fill.ts';
 import { tenantRowCounts, tenantTableNames } from '../tenant-tables.ts';
@@ -21,7 +21,10 @@ beforeAll(async () => {
   h = await createHarness(stripe.env);
   acme = await fillTenant(h, 'acme', 0);
   await fillTenant(h, 'mycompany', 1);
-  await h.raw.query(`update tenants set stripe_customer_id = 'cus_acme', stripe_subscription_id = $2, subscription_status = 'active' where id = $1`, [acme.tenantId, SUBSCRIPTION]);
+  await h.raw.query(`update tenants set stripe_customer_id = 'cus_acme', stripe_subscription_id = $2, subscription_status = 'active' where id = $1`, [
+    acme.tenantId,
+    SUBSCRIPTION,
+  ]);
   before = { acme: await tenantRowCounts(h, acme.tenantId), other: await tenantRowCounts(h, await h.tenantId('mycompany')) };
 });
 
@@ -41,7 +44,24 @@ describe('DELETE /api/tenant refusals', () => {
   });
 
   it('the fill gave the tenant rows in every table that matters', () => {
-    for (const table of ['tenants', 'users', 'refresh_tokens', 'invitations', 'api_keys', 'idempotency_keys', 'security_events', 'audit_logs', 'leads', 'contacts', 'accounts', 'deals', 'pipelines', 'stages', 'activities', 'custom_field_definitions']) {
+    for (const table of [
+      'tenants',
+      'users',
+      'refresh_tokens',
+      'invitations',
+      'api_keys',
+      'idempotency_keys',
+      'security_events',
+      'audit_logs',
+      'leads',
+      'contacts',
+      'accounts',
+      'deals',
+      'pipelines',
+      'stages',
+      'activities',
+      'custom_field_definitions',
+    ]) {
       expect(before.acme[table], table).toBeGreaterThan(0);
     }
   });
@@ -68,11 +88,13 @@ describe('DELETE /api/tenant refusals', () => {
     expect((await h.request('DELETE', '/api/tenant', { token: secret, body: { confirm: 'acme' } })).status).toBe(403);
     expect((await h.request('DELETE', '/api/tenant', { body: { confirm: 'acme' } })).status).toBe(401);
     await h.raw.query('delete from api_keys where tenant_id = $1 and name = $2', [acme.tenantId, 'data only']);
-    await h.raw.query(`delete from audit_logs where tenant_id = $1 and action = 'api_key.created' and changes->'after'->>'name' = 'data only'`, [acme.tenantId]);
+    await h.raw.query(`delete from audit_logs where tenant_id = $1 and action = 'api_key.created' and changes->'after'->>'name' = 'data only'`, [
+      acme.tenantId,
+    ]);
     expect(stripe.requests).toEqual([]);
   });
 
-  it('an admin of the other tenant cannot name this one: the slug is checked against the caller\'s own tenant', async () => {
+  it("an admin of the other tenant cannot name this one: the slug is checked against the caller's own tenant", async () => {
     const other = await h.login('mycompany', 'tenant_admin');
     const res = await h.request('DELETE', '/api/tenant', { token: other.accessToken, body: { confirm: 'acme' } });
     expect(res.status).toBe(400);

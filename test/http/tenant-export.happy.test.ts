@@ -1,7 +1,7 @@
 import { unzipSync } from 'fflate';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_PASSWORD, type Harness, createHarness, json } from '../harness.ts';
 import { EXPORT_BATCH, excludedTables, exportSources } from '../../src/routes/tenant/tenant.export.ts';
+import { createHarness, DEMO_PASSWORD, type Harness, json } from '../harness.ts';
 import { fillTenant } from '../tenant-fill.ts';
 import { tenantTableNames } from '../tenant-tables.ts';
 
@@ -21,10 +21,10 @@ beforeAll(async () => {
   acme = await fillTenant(h, 'acme', 0);
   await fillTenant(h, 'mycompany', 1);
   otherTenantId = await h.tenantId('mycompany');
-  await h.raw.query(`insert into contacts (tenant_id, last_name, email) select $1, 'Bulk ' || g, 'bulk' || g || '@acme.example' from generate_series(1, $2::int) g`, [
-    acme.tenantId,
-    CONTACTS,
-  ]);
+  await h.raw.query(
+    `insert into contacts (tenant_id, last_name, email) select $1, 'Bulk ' || g, 'bulk' || g || '@acme.example' from generate_series(1, $2::int) g`,
+    [acme.tenantId, CONTACTS],
+  );
 });
 
 async function download(token: string) {
@@ -110,7 +110,8 @@ describe('GET /api/tenant/export', () => {
 
   it('is audited as tenant.exported, one row per download', async () => {
     const count = async () =>
-      (await h.raw.query<{ n: number }>(`select count(*)::int as n from audit_logs where tenant_id = $1 and action = 'tenant.exported'`, [acme.tenantId]))[0]?.n;
+      (await h.raw.query<{ n: number }>(`select count(*)::int as n from audit_logs where tenant_id = $1 and action = 'tenant.exported'`, [acme.tenantId]))[0]
+        ?.n;
     const n = await count();
     await download(acme.admin.accessToken);
     expect(await count()).toBe((n ?? 0) + 1);

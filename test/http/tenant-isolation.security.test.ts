@@ -36,8 +36,7 @@ describe('tenant isolation', () => {
     ['api subdomain', { host: 'api.mycompany.crm.test' }, '/api/auth/me'],
     ['unknown tenant', { headers: { 'x-tenant-id': 'no-such-tenant' } }, '/api/auth/me'],
   ])('refuses a token of acme with a %s hint of another tenant: 403 tenant_mismatch', async (_name, init, path) => {
-    const options =
-      init === 'mycompany-id' ? { headers: { 'x-tenant-id': await h.tenantId('mycompany') } } : (init as Record<string, unknown>);
+    const options = init === 'mycompany-id' ? { headers: { 'x-tenant-id': await h.tenantId('mycompany') } } : (init as Record<string, unknown>);
     const res = await h.request('GET', path, { ...options, token: acmeAdmin.accessToken });
     expect(res.status).toBe(403);
     expect((await json(res)).error).toBe('tenant_mismatch');

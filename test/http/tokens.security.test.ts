@@ -121,10 +121,9 @@ describe('refresh token reuse detection', () => {
     const after = await h.request('POST', '/api/auth/refresh', { body: { refreshToken: second } });
     expect(after.status).toBe(401);
 
-    const stored = await h.raw.query<{ token_hash: string; revoked_at: Date | null }>(
-      'select token_hash, revoked_at from refresh_tokens where user_id = $1',
-      [first.userId],
-    );
+    const stored = await h.raw.query<{ token_hash: string; revoked_at: Date | null }>('select token_hash, revoked_at from refresh_tokens where user_id = $1', [
+      first.userId,
+    ]);
     expect(stored.length).toBeGreaterThanOrEqual(2);
     expect(stored.every((r) => r.revoked_at !== null)).toBe(true);
     // Stored hashed, never in clear.
@@ -137,9 +136,7 @@ describe('refresh token reuse detection', () => {
 
   it('lets exactly one of two concurrent refreshes win', async () => {
     const s2 = await h.login('acme', 'support_user');
-    const results = await Promise.all(
-      [1, 2].map(() => h.request('POST', '/api/auth/refresh', { body: { refreshToken: s2.refreshToken } })),
-    );
+    const results = await Promise.all([1, 2].map(() => h.request('POST', '/api/auth/refresh', { body: { refreshToken: s2.refreshToken } })));
     expect(results.map((r) => r.status).sort()).toEqual([200, 401]);
   });
 

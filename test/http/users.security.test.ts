@@ -122,11 +122,7 @@ describe('users RBAC (SPEC section 5)', () => {
   it('requests without a valid token are 401', async () => {
     await expectError(await h.request('GET', '/api/users'), 401, 'unauthorized');
     await expectError(await h.request('GET', '/api/users', { token: 'not-a-jwt' }), 401, 'unauthorized');
-    await expectError(
-      await h.request('PATCH', `/api/users/${acmeSalesId}`, { token: admin.refreshToken, body: { role: 'read_only' } }),
-      401,
-      'unauthorized',
-    );
+    await expectError(await h.request('PATCH', `/api/users/${acmeSalesId}`, { token: admin.refreshToken, body: { role: 'read_only' } }), 401, 'unauthorized');
   });
 });
 
@@ -193,11 +189,7 @@ describe('invited users and invitation tokens', () => {
     );
     // Right shape, right tenant, wrong secret.
     const forged = `${first.token.slice(0, first.token.indexOf('.') + 1)}${'A'.repeat(43)}`;
-    await expectError(
-      await h.request('POST', '/api/auth/invitations/accept', { body: { token: forged, password: 'some-password-123' } }),
-      404,
-      'not_found',
-    );
+    await expectError(await h.request('POST', '/api/auth/invitations/accept', { body: { token: forged, password: 'some-password-123' } }), 404, 'not_found');
     expect((await fullRow(first.userId))?.status).toBe('invited');
 
     const ok = await h.request('POST', '/api/auth/invitations/accept', { body: { token: second.token, password: 'new-link-password-1' } });

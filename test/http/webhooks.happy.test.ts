@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { migratePostgres, openPostgres } from '../../src/db/postgres.ts';
-import { scopedQueries } from '../../src/db/scoped.ts';
 import { webhookEndpoints } from '../../src/db/schema/index.ts';
+import { scopedQueries } from '../../src/db/scoped.ts';
 import { emitEvent } from '../../src/lib/events.ts';
 import { encryptSecret, newWebhookSecret } from '../../src/lib/webhook-signing.ts';
 import { createHarness, type Harness, json, type Session, TEST_ENV, usingPostgres } from '../harness.ts';
@@ -26,7 +26,10 @@ beforeEach(async () => {
 });
 
 const createLead = (lastName = 'Hook') =>
-  h.request('POST', '/api/leads', { token: admin.accessToken, body: { firstName: 'Web', lastName, email: `${lastName.toLowerCase()}${Date.now()}@example.com` } });
+  h.request('POST', '/api/leads', {
+    token: admin.accessToken,
+    body: { firstName: 'Web', lastName, email: `${lastName.toLowerCase()}${Date.now()}@example.com` },
+  });
 
 const deliveriesOf = async (endpointId: string) => {
   const res = await h.request('GET', `/api/webhooks/${endpointId}/deliveries`, { token: admin.accessToken });
@@ -36,7 +39,11 @@ const deliveriesOf = async (endpointId: string) => {
 
 describe('managing endpoints', () => {
   it('creates an endpoint, shows its secret once, lists, updates, rotates and deletes it (all audited)', async () => {
-    const { id, secret, data } = await createEndpoint(h, admin.accessToken, { url: receiver.url, eventTypes: ['lead.created', 'deal.won'], description: 'ERP' });
+    const { id, secret, data } = await createEndpoint(h, admin.accessToken, {
+      url: receiver.url,
+      eventTypes: ['lead.created', 'deal.won'],
+      description: 'ERP',
+    });
     expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
     expect(data).toMatchObject({ url: receiver.url, eventTypes: ['lead.created', 'deal.won'], enabled: true, description: 'ERP', consecutiveFailures: 0 });
 
@@ -66,7 +73,17 @@ describe('managing endpoints', () => {
   it('lists the event types', async () => {
     const res = await h.request('GET', '/api/webhooks/event-types', { token: admin.accessToken });
     const { data } = await json(res);
-    expect(data).toEqual(expect.arrayContaining(['lead.created', 'lead.converted', 'deal.stage_changed', 'deal.won', 'deal.lost', 'activity.created', 'leads.imported'.replace('leads', 'lead')]));
+    expect(data).toEqual(
+      expect.arrayContaining([
+        'lead.created',
+        'lead.converted',
+        'deal.stage_changed',
+        'deal.won',
+        'deal.lost',
+        'activity.created',
+        'leads.imported'.replace('leads', 'lead'),
+      ]),
+    );
   });
 });
 
@@ -89,7 +106,14 @@ describe('delivery', () => {
     expect(Date.parse(event!.timestamp)).toBeGreaterThan(Date.now() - 60_000);
 
     const [delivery] = await deliveriesOf(id);
-    expect(delivery).toMatchObject({ status: 'succeeded', attempt: 1, lastStatusCode: 200, eventType: 'lead.created', eventId: r!.headers['webhook-id'], nextAttemptAt: null });
+    expect(delivery).toMatchObject({
+      status: 'succeeded',
+      attempt: 1,
+      lastStatusCode: 200,
+      eventType: 'lead.created',
+      eventId: r!.headers['webhook-id'],
+      nextAttemptAt: null,
+    });
     expect(delivery.lastLatencyMs).toBeGreaterThanOrEqual(0);
     expect(delivery.attempts).toEqual([expect.objectContaining({ attempt: 1, statusCode: 200, error: null })]);
     expect(delivery.payload).toEqual(JSON.parse(r!.body));
@@ -100,7 +124,13 @@ describe('delivery', () => {
     await createLead('Ignored');
     const pipeline = await h.request('POST', '/api/pipelines', {
       token: admin.accessToken,
-      body: { name: `Hooks ${Date.now()}`, stages: [{ name: 'New', probability: 10 }, { name: 'Proposal', probability: 50 }] },
+      body: {
+        name: `Hooks ${Date.now()}`,
+        stages: [
+          { name: 'New', probability: 10 },
+          { name: 'Proposal', probability: 50 },
+        ],
+      },
     });
     expect(pipeline.status, await pipeline.clone().text()).toBe(201);
     const { id: pipelineId, stages } = (await json(pipeline)).data as { id: string; stages: { id: string }[] };
@@ -111,7 +141,11 @@ describe('delivery', () => {
     await h.request('PATCH', `/api/deals/${created.data.id}`, { token: admin.accessToken, body: { stageId: nextStage } });
     await h.request('PATCH', `/api/deals/${created.data.id}`, { token: admin.accessToken, body: { status: 'won' } });
     await drain(h);
-    expect(eventsOf(receiver.received).map((e) => e.type).sort()).toEqual(['deal.stage_changed', 'deal.won']);
+    expect(
+      eventsOf(receiver.received)
+        .map((e) => e.type)
+        .sort(),
+    ).toEqual(['deal.stage_changed', 'deal.won']);
     expect(eventsOf(receiver.received).find((e) => e.type === 'deal.won')!.data).toMatchObject({ id: created.data.id, status: 'won' });
   });
 
@@ -245,7 +279,10 @@ describe('delivery', () => {
   });
 
   it('records lead conversion, activity and import events', async () => {
-    await createEndpoint(h, admin.accessToken, { url: receiver.url, eventTypes: ['lead.converted', 'contact.created', 'activity.created', 'account.imported'] });
+    await createEndpoint(h, admin.accessToken, {
+      url: receiver.url,
+      eventTypes: ['lead.converted', 'contact.created', 'activity.created', 'account.imported'],
+    });
     const lead = await json(await createLead('Convert'));
     const converted = await h.request('POST', `/api/leads/${lead.data.id}/convert`, { token: admin.accessToken, body: {} });
     expect(converted.status).toBe(201);
@@ -255,7 +292,10 @@ describe('delivery', () => {
     await drain(h);
     const events = eventsOf(receiver.received);
     expect(events.map((e) => e.type).sort()).toEqual(['account.imported', 'activity.created', 'contact.created', 'lead.converted']);
-    expect(events.find((e) => e.type === 'lead.converted')!.data).toMatchObject({ lead: { id: lead.data.id, status: 'converted' }, contact: { lastName: 'Convert' } });
+    expect(events.find((e) => e.type === 'lead.converted')!.data).toMatchObject({
+      lead: { id: lead.data.id, status: 'converted' },
+      contact: { lastName: 'Convert' },
+    });
     expect(events.find((e) => e.type === 'account.imported')!.data).toMatchObject({ created: 2, updated: 0, failed: 0, rows: 2 });
   });
 
@@ -295,82 +335,86 @@ describe('delivery', () => {
 
 describe('a delivering process killed mid-batch', () => {
   // Needs a second process on the same database: server Postgres only.
-  const reason = !process.env.TEST_DATABASE_URL
-    ? 'TEST_DATABASE_URL is unset'
-    : !usingPostgres
-      ? 'it runs once, in the postgres project'
-      : null;
+  const reason = !process.env.TEST_DATABASE_URL ? 'TEST_DATABASE_URL is unset' : !usingPostgres ? 'it runs once, in the postgres project' : null;
   if (reason) console.warn(`[webhooks] skipping the SIGKILL test: ${reason}`);
 
-  it.skipIf(reason !== null)('every event reaches the receiver at least once, each is recorded once, duplicates share the webhook-id', { timeout: 90_000 }, async () => {
-    const scratch = await createScratchDatabase('crm_wh_kill');
-    if ('skip' in scratch) throw new Error(scratch.skip);
-    const slow = await startReceiver({ delayMs: 40 });
-    const { database, pool } = openPostgres({ url: scratch.url, max: 4 });
-    const children: ChildProcess[] = [];
-    try {
-      await migratePostgres(scratch.url);
-      const [tenant] = (await pool.query<{ id: string }>(`insert into tenants (slug, name) values ('killtest', 'Kill test') returning id`)).rows;
-      const tenantId = tenant!.id;
-      const secret = newWebhookSecret();
-      const secretEncrypted = await encryptSecret(TEST_ENV.JWT_SECRET, tenantId, secret);
-      await database.transaction(tenantId, (q) => scopedQueries(q, tenantId).insert(webhookEndpoints, { url: slow.url, eventTypes: ['*'], secretEncrypted }));
-      const total = 40;
-      for (let i = 0; i < total; i++) await database.transaction(tenantId, (q) => emitEvent(scopedQueries(q, tenantId), 'lead.created', { n: i }));
+  it.skipIf(reason !== null)(
+    'every event reaches the receiver at least once, each is recorded once, duplicates share the webhook-id',
+    { timeout: 90_000 },
+    async () => {
+      const scratch = await createScratchDatabase('crm_wh_kill');
+      if ('skip' in scratch) throw new Error(scratch.skip);
+      const slow = await startReceiver({ delayMs: 40 });
+      const { database, pool } = openPostgres({ url: scratch.url, max: 4 });
+      const children: ChildProcess[] = [];
+      try {
+        await migratePostgres(scratch.url);
+        const [tenant] = (await pool.query<{ id: string }>(`insert into tenants (slug, name) values ('killtest', 'Kill test') returning id`)).rows;
+        const tenantId = tenant!.id;
+        const secret = newWebhookSecret();
+        const secretEncrypted = await encryptSecret(TEST_ENV.JWT_SECRET, tenantId, secret);
+        await database.transaction(tenantId, (q) => scopedQueries(q, tenantId).insert(webhookEndpoints, { url: slow.url, eventTypes: ['*'], secretEncrypted }));
+        const total = 40;
+        for (let i = 0; i < total; i++) await database.transaction(tenantId, (q) => emitEvent(scopedQueries(q, tenantId), 'lead.created', { n: i }));
 
-      const spawnWorker = () => {
-        const child = spawn(process.execPath, ['--import', 'tsx', 'test/http/webhooks.drain-child.ts'], {
-          env: { ...process.env, ...TEST_ENV, DATABASE_URL: scratch.url, WEBHOOK_TIMEOUT_MS: '2000' },
-          stdio: ['ignore', 'pipe', 'inherit'],
-        });
-        children.push(child);
-        return child;
-      };
-      const until = async (check: () => boolean | Promise<boolean>, what: string) => {
-        const deadline = Date.now() + 60_000;
-        while (!(await check())) {
-          if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-          await new Promise((r) => setTimeout(r, 25));
+        const spawnWorker = () => {
+          const child = spawn(process.execPath, ['--import', 'tsx', 'test/http/webhooks.drain-child.ts'], {
+            env: { ...process.env, ...TEST_ENV, DATABASE_URL: scratch.url, WEBHOOK_TIMEOUT_MS: '2000' },
+            stdio: ['ignore', 'pipe', 'inherit'],
+          });
+          children.push(child);
+          return child;
+        };
+        const until = async (check: () => boolean | Promise<boolean>, what: string) => {
+          const deadline = Date.now() + 60_000;
+          while (!(await check())) {
+            if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+            await new Promise((r) => setTimeout(r, 25));
+          }
+        };
+
+        const first = spawnWorker();
+        await until(() => slow.received.length >= 12, 'the first worker to deliver a dozen');
+        first.kill('SIGKILL');
+        await new Promise((r) => first.once('exit', r));
+        const atKill = slow.received.length;
+        expect(atKill).toBeLessThan(total);
+        const [{ n: inFlight }] = (await pool.query<{ n: number }>(`select count(*)::int as n from webhook_deliveries where status = 'delivering'`)).rows as [
+          { n: number },
+        ];
+
+        spawnWorker();
+        const done = async () =>
+          (await pool.query<{ n: number }>(`select count(*)::int as n from webhook_deliveries where status <> 'succeeded'`)).rows[0]!.n === 0;
+        await until(done, 'the restarted worker to deliver everything');
+
+        const outbox = (await pool.query<{ id: string }>('select id from webhook_events')).rows.map((r) => r.id);
+        expect(outbox).toHaveLength(total);
+        expect(new Set(outbox).size).toBe(total);
+        const perEvent = (await pool.query<{ n: number }>('select count(*)::int as n from webhook_deliveries group by event_id')).rows;
+        expect(perEvent).toHaveLength(total);
+        expect(perEvent.every((r) => r.n === 1)).toBe(true);
+
+        const ids = slow.received.map((r) => r.headers['webhook-id'] as string);
+        expect(new Set(ids)).toEqual(new Set(outbox));
+        const bodyOf = new Map<string, string>();
+        for (const r of slow.received) {
+          const id = r.headers['webhook-id'] as string;
+          expect(verifySignature(secret, r)).toBe(true);
+          // A duplicate is the same message: same id, same body.
+          if (bodyOf.has(id)) expect(r.body).toBe(bodyOf.get(id));
+          bodyOf.set(id, r.body);
         }
-      };
-
-      const first = spawnWorker();
-      await until(() => slow.received.length >= 12, 'the first worker to deliver a dozen');
-      first.kill('SIGKILL');
-      await new Promise((r) => first.once('exit', r));
-      const atKill = slow.received.length;
-      expect(atKill).toBeLessThan(total);
-      const [{ n: inFlight }] = (await pool.query<{ n: number }>(`select count(*)::int as n from webhook_deliveries where status = 'delivering'`)).rows as [{ n: number }];
-
-      spawnWorker();
-      const done = async () =>
-        (await pool.query<{ n: number }>(`select count(*)::int as n from webhook_deliveries where status <> 'succeeded'`)).rows[0]!.n === 0;
-      await until(done, 'the restarted worker to deliver everything');
-
-      const outbox = (await pool.query<{ id: string }>('select id from webhook_events')).rows.map((r) => r.id);
-      expect(outbox).toHaveLength(total);
-      expect(new Set(outbox).size).toBe(total);
-      const perEvent = (await pool.query<{ n: number }>('select count(*)::int as n from webhook_deliveries group by event_id')).rows;
-      expect(perEvent).toHaveLength(total);
-      expect(perEvent.every((r) => r.n === 1)).toBe(true);
-
-      const ids = slow.received.map((r) => r.headers['webhook-id'] as string);
-      expect(new Set(ids)).toEqual(new Set(outbox));
-      const bodyOf = new Map<string, string>();
-      for (const r of slow.received) {
-        const id = r.headers['webhook-id'] as string;
-        expect(verifySignature(secret, r)).toBe(true);
-        // A duplicate is the same message: same id, same body.
-        if (bodyOf.has(id)) expect(r.body).toBe(bodyOf.get(id));
-        bodyOf.set(id, r.body);
+        const duplicates = ids.length - new Set(ids).size;
+        expect(duplicates).toBeLessThanOrEqual(inFlight);
+        console.info(
+          `[webhooks] kill test: ${atKill} received before SIGKILL, ${inFlight} claims left in flight, ${duplicates} duplicate deliveries, ${total} events`,
+        );
+      } finally {
+        for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+        await pool.end();
+        await scratch.drop();
       }
-      const duplicates = ids.length - new Set(ids).size;
-      expect(duplicates).toBeLessThanOrEqual(inFlight);
-      console.info(`[webhooks] kill test: ${atKill} received before SIGKILL, ${inFlight} claims left in flight, ${duplicates} duplicate deliveries, ${total} events`);
-    } finally {
-      for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
-      await pool.end();
-      await scratch.drop();
-    }
-  });
+    },
+  );
 });

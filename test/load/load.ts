@@ -122,9 +122,13 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     );
 
     const connectionCount = async (where = '') =>
-      Number((await admin.query(`select count(*)::int as n from pg_stat_activity where datname = $1 and pid <> pg_backend_pid() ${where}`, [dbName])).rows[0].n);
+      Number(
+        (await admin.query(`select count(*)::int as n from pg_stat_activity where datname = $1 and pid <> pg_backend_pid() ${where}`, [dbName])).rows[0].n,
+      );
     // Warm up (the pool opens its connections), then measure the baseline.
-    await Promise.all(actors.slice(0, 20).map((a) => fetch(`${base}/api/leads?limit=1`, { headers: { authorization: `Bearer ${a.token}` } }).then((r) => r.arrayBuffer())));
+    await Promise.all(
+      actors.slice(0, 20).map((a) => fetch(`${base}/api/leads?limit=1`, { headers: { authorization: `Bearer ${a.token}` } }).then((r) => r.arrayBuffer())),
+    );
     const before = await connectionCount();
 
     const violations: string[] = [];
@@ -149,9 +153,12 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     const writesContacts = (r: Role) => r !== 'read_only';
     const operation = (a: Actor): { method: string; path: string; body?: unknown } => {
       const roll = Math.random();
-      if (roll < 0.15 && writesContacts(a.role)) return { method: 'POST', path: '/api/contacts', body: { lastName: `Load ${Math.random().toString(36).slice(2, 8)}` } };
-      if (roll < 0.25 && writesContacts(a.role) && a.mine.length) return { method: 'PATCH', path: `/api/contacts/${pick(a.mine)}`, body: { title: `T${Math.floor(Math.random() * 1000)}` } };
-      if (roll < 0.32 && writesLeads(a.role)) return { method: 'POST', path: '/api/leads', body: { lastName: `Load lead`, score: Math.floor(Math.random() * 100) } };
+      if (roll < 0.15 && writesContacts(a.role))
+        return { method: 'POST', path: '/api/contacts', body: { lastName: `Load ${Math.random().toString(36).slice(2, 8)}` } };
+      if (roll < 0.25 && writesContacts(a.role) && a.mine.length)
+        return { method: 'PATCH', path: `/api/contacts/${pick(a.mine)}`, body: { title: `T${Math.floor(Math.random() * 1000)}` } };
+      if (roll < 0.32 && writesLeads(a.role))
+        return { method: 'POST', path: '/api/leads', body: { lastName: `Load lead`, score: Math.floor(Math.random() * 100) } };
       if (roll < 0.5) return { method: 'GET', path: `/api/leads/${pick(a.leads)}` };
       if (roll < 0.6) return { method: 'GET', path: `/api/contacts/${pick(a.contacts)}` };
       if (roll < 0.7) return { method: 'GET', path: '/api/leads?limit=25&sort=-createdAt' };
@@ -168,7 +175,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     const deadline = started + options.durationMs;
     const sampler = setInterval(() => {
       rss.push({ at: Date.now() - started, kb: rssKb(pid) });
-      connectionCount().then((n) => (peak = Math.max(peak, n)), () => {});
+      connectionCount().then(
+        (n) => (peak = Math.max(peak, n)),
+        () => {},
+      );
     }, 500);
 
     const worker = async () => {

@@ -1,7 +1,7 @@
-import { neon, neonConfig, NeonDbError, Pool } from '@neondatabase/serverless';
+import { NeonDbError, neon, neonConfig, Pool } from '@neondatabase/serverless';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import ws from 'ws';
-import { startHttpBridge, type HttpBridge } from '../../scripts/neon-bridge/http-bridge.ts';
+import { type HttpBridge, startHttpBridge } from '../../scripts/neon-bridge/http-bridge.ts';
 import { startWsBridge, type WsBridge } from '../../scripts/neon-bridge/ws-bridge.ts';
 import { classifyDbError } from '../../src/db/errors.ts';
 import { createScratchDatabase } from '../scratch-db.ts';
@@ -74,7 +74,9 @@ describe.skipIf('skip' in db)('Neon bridges with @neondatabase/serverless', () =
   });
 
   it('refuses several statements in one query, as Neon does', async () => {
-    const err = await neon(url).query('select 1; select 2').catch((e: unknown) => e);
+    const err = await neon(url)
+      .query('select 1; select 2')
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ code: '42601' });
   });
 

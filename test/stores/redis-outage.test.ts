@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_PASSWORD, createHarness, demoEmail, type Harness, json, type Session } from '../harness.ts';
-import { redisRateLimitStore } from '../../src/lib/rate-limit-redis.ts';
 import type { RateLimitStore } from '../../src/lib/rate-limit.ts';
+import { redisRateLimitStore } from '../../src/lib/rate-limit-redis.ts';
+import { createHarness, DEMO_PASSWORD, demoEmail, type Harness, json, type Session } from '../harness.ts';
 import { closedPort } from './services.ts';
 
 /**
@@ -22,7 +22,13 @@ let session: Session;
 const startRedis = async () => {
   redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
   for (let i = 0; i < 50; i++) {
-    if (await store?.peek('probe', 1, 60).then(() => true, () => false)) return;
+    if (
+      await store?.peek('probe', 1, 60).then(
+        () => true,
+        () => false,
+      )
+    )
+      return;
     await new Promise((r) => setTimeout(r, 100));
   }
 };
@@ -48,7 +54,8 @@ afterAll(async () => {
 });
 
 const leads = () => h.request('GET', '/api/leads?limit=1', { token: session.accessToken });
-const login = () => h.request('POST', '/api/auth/login', { body: { email: demoEmail('acme', 'sales_user'), password: DEMO_PASSWORD, tenant: 'acme' }, ip: '10.77.0.1' });
+const login = () =>
+  h.request('POST', '/api/auth/login', { body: { email: demoEmail('acme', 'sales_user'), password: DEMO_PASSWORD, tenant: 'acme' }, ip: '10.77.0.1' });
 
 describe('Redis store killed mid-run', () => {
   it('limits apply while up; fail open (API) and closed (login) while down; apply again after it returns', async () => {

@@ -57,7 +57,12 @@ describe('API key secrets', () => {
 
   it('tells keys from JWTs and rejects malformed keys', () => {
     expect(apiKeySecret.isApiKey('eyJhbGciOiJIUzI1NiJ9.e30.x')).toBe(false);
-    for (const bad of ['crm_sk_', `crm_sk_${'g'.repeat(32)}_${'a'.repeat(43)}`, `crm_sk_${'a'.repeat(32)}_${'a'.repeat(42)}`, `rt_${tenantId}.${'a'.repeat(43)}`]) {
+    for (const bad of [
+      'crm_sk_',
+      `crm_sk_${'g'.repeat(32)}_${'a'.repeat(43)}`,
+      `crm_sk_${'a'.repeat(32)}_${'a'.repeat(42)}`,
+      `rt_${tenantId}.${'a'.repeat(43)}`,
+    ]) {
       expect(apiKeySecret.tenantOf(bad)).toBeNull();
     }
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { csvCell, csvLine, parseCsv } from '../../src/routes/crm/shared/csv.ts';
 import { ApiError } from '../../src/lib/errors.ts';
+import { csvCell, csvLine, parseCsv } from '../../src/routes/crm/shared/csv.ts';
 
 describe('csvCell / csvLine (RFC 4180 writer)', () => {
   it('quotes cells with commas, quotes or line breaks, doubling quotes; ends records with CRLF', () => {
@@ -40,8 +40,15 @@ describe('parseCsv (RFC 4180 reader)', () => {
   });
 
   it('drops a BOM and empty lines, keeps trailing empty cells and an explicitly quoted empty cell', () => {
-    expect(parseCsv('\uFEFFa,b\r\n\r\n1,\r\n,\r\n')).toEqual([['a', 'b'], ['1', ''], ['', '']]);
-    expect(parseCsv('a,b\n1,')).toEqual([['a', 'b'], ['1', '']]);
+    expect(parseCsv('\uFEFFa,b\r\n\r\n1,\r\n,\r\n')).toEqual([
+      ['a', 'b'],
+      ['1', ''],
+      ['', ''],
+    ]);
+    expect(parseCsv('a,b\n1,')).toEqual([
+      ['a', 'b'],
+      ['1', ''],
+    ]);
     expect(parseCsv('')).toEqual([]);
     expect(parseCsv('h\n""\n\n')).toEqual([['h'], ['']]);
     expect(parseCsv('"",x')).toEqual([['', 'x']]);

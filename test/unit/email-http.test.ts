@@ -48,7 +48,11 @@ describe('HTTP email provider', () => {
     const notifier = httpNotifier({ url, token: TOKEN, from: 'CRM <no-reply@crm.test>', timeoutMs: 2000, logger });
     await notifier.sendEmail({ to: 'ada@acme.example', subject: 'Hello', text: 'Body' });
     expect(received).toHaveLength(1);
-    expect(received[0]).toMatchObject({ method: 'POST', path: '/emails', body: { from: 'CRM <no-reply@crm.test>', to: ['ada@acme.example'], subject: 'Hello', text: 'Body' } });
+    expect(received[0]).toMatchObject({
+      method: 'POST',
+      path: '/emails',
+      body: { from: 'CRM <no-reply@crm.test>', to: ['ada@acme.example'], subject: 'Hello', text: 'Body' },
+    });
     expect(received[0]?.headers.authorization).toBe(`Bearer ${TOKEN}`);
     expect(received[0]?.headers['content-type']).toBe('application/json');
   });
@@ -78,7 +82,12 @@ describe('HTTP email provider', () => {
   it('deliver() swallows a provider failure so the triggering request still succeeds', async () => {
     const { lines, logger } = capture();
     const failing = httpNotifier({ url: 'http://127.0.0.1:1/emails', from: 'no-reply@crm.test', timeoutMs: 500, logger });
-    expect(await deliver({ notifier: failing, logger }, { to: 'ada@acme.example', ...emails.passwordReset({ tenantName: 'Acme', resetUrl: 'http://x/r?token=t', expiresAt: 'soon' }) })).toBe(false);
+    expect(
+      await deliver(
+        { notifier: failing, logger },
+        { to: 'ada@acme.example', ...emails.passwordReset({ tenantName: 'Acme', resetUrl: 'http://x/r?token=t', expiresAt: 'soon' }) },
+      ),
+    ).toBe(false);
     expect(lines.join('\n')).toContain('email not delivered');
   });
 });
@@ -91,7 +100,10 @@ describe('email provider configuration', () => {
     await notifierFromConfig(loadConfig(BASE_ENV), logger).sendEmail({ to: 'x@y.test', subject: 'dev', text: 'logged' });
     expect(received).toHaveLength(0);
     expect(JSON.parse(lines.at(-1) ?? '{}')).toMatchObject({ msg: 'email', email: { to: 'x@y.test', subject: 'dev', text: 'logged' } });
-    const http = notifierFromConfig(loadConfig({ ...BASE_ENV, EMAIL_PROVIDER: 'http', EMAIL_HTTP_URL: url, EMAIL_FROM: 'a@b.test', EMAIL_HTTP_TOKEN: TOKEN }), logger);
+    const http = notifierFromConfig(
+      loadConfig({ ...BASE_ENV, EMAIL_PROVIDER: 'http', EMAIL_HTTP_URL: url, EMAIL_FROM: 'a@b.test', EMAIL_HTTP_TOKEN: TOKEN }),
+      logger,
+    );
     await http.sendEmail({ to: 'x@y.test', subject: 's', text: 't' });
     expect(received).toHaveLength(1);
   });

@@ -9,7 +9,11 @@ describe('plans', () => {
   it('match SPEC section 7', () => {
     expect(plans.free).toMatchObject({ priceCents: 0, limits: { users: 1, leadsAndContacts: 100 }, features: { customFields: false, apiKeys: false } });
     expect(plans.pro).toMatchObject({ priceCents: 9_900, limits: { users: 10, leadsAndContacts: null }, features: { customFields: false, apiKeys: false } });
-    expect(plans.enterprise).toMatchObject({ priceCents: 99_900, limits: { users: null, leadsAndContacts: null }, features: { customFields: true, apiKeys: true } });
+    expect(plans.enterprise).toMatchObject({
+      priceCents: 99_900,
+      limits: { users: null, leadsAndContacts: null },
+      features: { customFields: true, apiKeys: true },
+    });
   });
 
   it('only paying (or overdue, still billed) subscriptions keep their plan', () => {
@@ -30,7 +34,12 @@ describe('plans', () => {
 });
 
 describe('Stripe prices', () => {
-  const config = loadConfig({ JWT_SECRET: 'j'.repeat(32), PLATFORM_ADMIN_KEY: 'p'.repeat(32), STRIPE_PRICE_PRO: 'price_p', STRIPE_PRICE_ENTERPRISE: 'price_e' });
+  const config = loadConfig({
+    JWT_SECRET: 'j'.repeat(32),
+    PLATFORM_ADMIN_KEY: 'p'.repeat(32),
+    STRIPE_PRICE_PRO: 'price_p',
+    STRIPE_PRICE_ENTERPRISE: 'price_e',
+  });
 
   it('map plans to prices and back (the highest plan wins), unknown prices to none', () => {
     expect(priceOf(config, 'pro')).toBe('price_p');
@@ -42,7 +51,9 @@ describe('Stripe prices', () => {
 
   it('grace period and Stripe endpoint settings are validated', () => {
     expect(config.BILLING_GRACE_PERIOD_DAYS).toBe(7);
-    expect(() => loadConfig({ JWT_SECRET: 'j'.repeat(32), PLATFORM_ADMIN_KEY: 'p'.repeat(32), BILLING_GRACE_PERIOD_DAYS: '-1' })).toThrow(/BILLING_GRACE_PERIOD_DAYS/);
+    expect(() => loadConfig({ JWT_SECRET: 'j'.repeat(32), PLATFORM_ADMIN_KEY: 'p'.repeat(32), BILLING_GRACE_PERIOD_DAYS: '-1' })).toThrow(
+      /BILLING_GRACE_PERIOD_DAYS/,
+    );
     expect(() => loadConfig({ JWT_SECRET: 'j'.repeat(32), PLATFORM_ADMIN_KEY: 'p'.repeat(32), STRIPE_API_PROTOCOL: 'ftp' })).toThrow(/STRIPE_API_PROTOCOL/);
   });
 });

@@ -2,8 +2,8 @@ import { eq } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { describe, expect, it } from 'vitest';
 import type { Queryable } from '../../src/db/client.ts';
-import { scopedQueries } from '../../src/db/scoped.ts';
 import * as schema from '../../src/db/schema/index.ts';
+import { scopedQueries } from '../../src/db/scoped.ts';
 
 // The first wall of isolation, checked without RLS: every statement the scoped layer builds names the tenant.
 const tenant = '11111111-1111-4111-8111-111111111111';

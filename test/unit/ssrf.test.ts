@@ -72,10 +72,18 @@ describe('blocked addresses', () => {
     ['2001::1', 'IETF protocol assignments (Teredo, ORCHID)'],
   ])('%s is %s', (address, reason) => expect(blockedAddressReason(address)).toBe(reason));
 
-  it.each(['8.8.8.8', '1.1.1.1', '172.32.0.1', '172.15.255.255', '100.128.0.1', '169.253.0.1', '2606:4700:4700::1111', '::ffff:8.8.8.8', '64:ff9b::8.8.8.8', '2002:0808:0808::'])(
-    '%s is public',
-    (address) => expect(blockedAddressReason(address)).toBeNull(),
-  );
+  it.each([
+    '8.8.8.8',
+    '1.1.1.1',
+    '172.32.0.1',
+    '172.15.255.255',
+    '100.128.0.1',
+    '169.253.0.1',
+    '2606:4700:4700::1111',
+    '::ffff:8.8.8.8',
+    '64:ff9b::8.8.8.8',
+    '2002:0808:0808::',
+  ])('%s is public', (address) => expect(blockedAddressReason(address)).toBeNull());
 
   it('is undefined for host names', () => expect(blockedAddressReason('example.com')).toBeUndefined());
 });

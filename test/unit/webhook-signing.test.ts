@@ -15,7 +15,9 @@ describe('Standard Webhooks signing', () => {
       const secret = newWebhookSecret();
       const id = newMessageId();
       const body = JSON.stringify({ n: Math.random(), text: 'é\u2028"' });
-      const expected = createHmac('sha256', Buffer.from(secret.slice(6), 'base64')).update(`${id}.1700000000.${body}`).digest('base64');
+      const expected = createHmac('sha256', Buffer.from(secret.slice(6), 'base64'))
+        .update(`${id}.1700000000.${body}`)
+        .digest('base64');
       expect(await signWebhook(secret, id, 1700000000, body)).toBe(`v1,${expected}`);
     }
   });

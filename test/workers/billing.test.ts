@@ -45,7 +45,13 @@ describe.skipIf(skip)('billing on workerd', () => {
     const bad = await webhook('checkout.session.completed', {}, 'whsec_wrong');
     expect((await bad.send()).status).toBe(400);
 
-    const linked = await webhook('checkout.session.completed', { id: 'cs_wk', mode: 'subscription', client_reference_id: tenantId, customer: 'cus_wk', subscription: 'sub_wk' });
+    const linked = await webhook('checkout.session.completed', {
+      id: 'cs_wk',
+      mode: 'subscription',
+      client_reference_id: tenantId,
+      customer: 'cus_wk',
+      subscription: 'sub_wk',
+    });
     expect((await linked.send()).body.data.outcome).toBe('applied');
     const sub = await webhook('customer.subscription.created', {
       id: 'sub_wk',
@@ -58,7 +64,11 @@ describe.skipIf(skip)('billing on workerd', () => {
 
     const billing = await call('GET', '/api/billing', { token });
     expect(billing.status).toBe(200);
-    expect(billing.body.data).toMatchObject({ plan: 'enterprise', subscription: { status: 'active', currentPeriodEnd: '2030-03-17T17:46:40.000Z' }, billingAccount: true });
+    expect(billing.body.data).toMatchObject({
+      plan: 'enterprise',
+      subscription: { status: 'active', currentPeriodEnd: '2030-03-17T17:46:40.000Z' },
+      billingAccount: true,
+    });
   });
 
   it('platform operators suspend a tenant: CRM routes 403, billing reachable', async () => {

@@ -15,7 +15,13 @@ describe.skipIf(skip)('bulk import and export on workerd', () => {
   it('imports CSV and streams it back as CSV', async () => {
     const reg = await call('POST', '/api/auth/register', {
       type: 'application/json',
-      body: JSON.stringify({ tenantName: 'Tenant bulk', tenantSlug: 'wk-bulk', name: 'Ada Admin', email: 'ada@wk-bulk.example', password: 'worker-tests-Pa55phrase' }),
+      body: JSON.stringify({
+        tenantName: 'Tenant bulk',
+        tenantSlug: 'wk-bulk',
+        name: 'Ada Admin',
+        email: 'ada@wk-bulk.example',
+        password: 'worker-tests-Pa55phrase',
+      }),
     });
     expect(reg.status).toBe(201);
     const token = ((await reg.json()) as { data: { tokens: { accessToken: string } } }).data.tokens.accessToken;

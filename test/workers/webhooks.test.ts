@@ -8,7 +8,9 @@ async function call(method: string, path: string, init: { body?: unknown; token?
   const headers = new Headers({ 'CF-Connecting-IP': '203.0.113.10' });
   if (init.body !== undefined) headers.set('Content-Type', 'application/json');
   if (init.token) headers.set('Authorization', `Bearer ${init.token}`);
-  return exports.default.fetch(new Request(`http://localhost${path}`, { method, headers, body: init.body === undefined ? undefined : JSON.stringify(init.body) }));
+  return exports.default.fetch(
+    new Request(`http://localhost${path}`, { method, headers, body: init.body === undefined ? undefined : JSON.stringify(init.body) }),
+  );
 }
 
 describe.skipIf(skip)('webhooks on workerd', () => {

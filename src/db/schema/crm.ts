@@ -1,17 +1,5 @@
 import { sql } from 'drizzle-orm';
-import {
-  bigint,
-  boolean,
-  check,
-  date,
-  index,
-  integer,
-  jsonb,
-  pgTable,
-  text,
-  uniqueIndex,
-  uuid,
-} from 'drizzle-orm/pg-core';
+import { bigint, boolean, check, date, index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { at, id, tenantId, tenantIsolation, timestamps } from './columns.ts';
 import { users } from './users.ts';
 
@@ -133,10 +121,7 @@ export const pipelines = pgTable(
     version: version(),
     ...timestamps(),
   },
-  (t) => [
-    index('pipelines_tenant_created_idx').on(t.tenantId, t.createdAt.desc(), t.id.desc()),
-    tenantIsolation('pipelines'),
-  ],
+  (t) => [index('pipelines_tenant_created_idx').on(t.tenantId, t.createdAt.desc(), t.id.desc()), tenantIsolation('pipelines')],
 ).enableRLS();
 
 export const stages = pgTable(
@@ -248,10 +233,7 @@ export const customFieldDefinitions = pgTable(
     version: version(),
     ...timestamps(),
   },
-  (t) => [
-    uniqueIndex('custom_field_definitions_key').on(t.tenantId, t.resource, t.key),
-    tenantIsolation('custom_field_definitions'),
-  ],
+  (t) => [uniqueIndex('custom_field_definitions_key').on(t.tenantId, t.resource, t.key), tenantIsolation('custom_field_definitions')],
 ).enableRLS();
 
 /** Stored responses for Idempotency-Key replays (24 h). */
@@ -264,7 +246,9 @@ export const idempotencyKeys = pgTable(
     scope: text('scope').notNull(),
     key: text('key').notNull(),
     requestHash: text('request_hash').notNull(),
-    state: text('state', { enum: ['running', 'done'] }).notNull().default('running'),
+    state: text('state', { enum: ['running', 'done'] })
+      .notNull()
+      .default('running'),
     responseStatus: integer('response_status'),
     responseBody: text('response_body'),
     responseHeaders: jsonb('response_headers').$type<Record<string, string>>(),

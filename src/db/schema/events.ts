@@ -19,10 +19,7 @@ export const securityEvents = pgTable(
     details: jsonb('details').$type<Record<string, unknown>>().notNull().default({}),
     createdAt: at('created_at').notNull().defaultNow(),
   },
-  (t) => [
-    index('security_events_tenant_created_idx').on(t.tenantId, t.createdAt.desc(), t.id.desc()),
-    tenantIsolation('security_events'),
-  ],
+  (t) => [index('security_events_tenant_created_idx').on(t.tenantId, t.createdAt.desc(), t.id.desc()), tenantIsolation('security_events')],
 ).enableRLS();
 
 /**

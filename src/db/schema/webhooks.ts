@@ -85,9 +85,7 @@ export const webhookDeliveries = pgTable(
   },
   (t) => [
     // The worker's claim: due rows across tenants, oldest first.
-    index('webhook_deliveries_due_idx')
-      .on(t.nextAttemptAt)
-      .where(sql`${t.status} in ('pending', 'failed', 'delivering')`),
+    index('webhook_deliveries_due_idx').on(t.nextAttemptAt).where(sql`${t.status} in ('pending', 'failed', 'delivering')`),
     index('webhook_deliveries_endpoint_created_idx').on(t.tenantId, t.endpointId, t.createdAt.desc(), t.id.desc()),
     index('webhook_deliveries_event_idx').on(t.eventId),
     // The tenant policy, plus the worker role (no other role matches it) so one claim spans tenants.

@@ -1,16 +1,16 @@
 import type { RouteHandler } from '@hono/zod-openapi';
 import { and, eq, isNull } from 'drizzle-orm';
 import type { Context } from 'hono';
-import type { Scoped } from '../../db/scoped.ts';
 import { type ApiKey, apiKeys } from '../../db/schema/index.ts';
+import type { Scoped } from '../../db/scoped.ts';
 import { apiKeySecret } from '../../lib/api-key-secret.ts';
 import { audit } from '../../lib/audit.ts';
 import type { AppEnv } from '../../lib/context.ts';
 import { ApiError, notFound } from '../../lib/errors.ts';
 import { keysetPage, newestFirst } from '../../lib/pagination.ts';
 import { coversScopes } from '../../lib/scopes.ts';
-import { toApiKey } from './api-keys.schemas.ts';
 import type * as routes from './api-keys.routes.ts';
+import { toApiKey } from './api-keys.schemas.ts';
 
 type Handler<R extends keyof typeof routes> = RouteHandler<(typeof routes)[R], AppEnv>;
 
@@ -58,7 +58,12 @@ export const create: Handler<'create'> = async (c) => {
       .returning();
     if (!created) throw new Error('api key insert returned nothing');
     const { name, scopes, expiresAt, rateLimitPerMinute, prefix, lastFour } = created;
-    await audit(c, s, { action: 'api_key.created', resourceType: 'api_key', resourceId: created.id, changes: { after: { name, scopes, expiresAt, rateLimitPerMinute, prefix, lastFour } } });
+    await audit(c, s, {
+      action: 'api_key.created',
+      resourceType: 'api_key',
+      resourceId: created.id,
+      changes: { after: { name, scopes, expiresAt, rateLimitPerMinute, prefix, lastFour } },
+    });
     return created;
   });
   c.header('Location', `/api/api-keys/${row.id}`);
@@ -112,7 +117,12 @@ export const revoke: Handler<'revoke'> = async (c) => {
     const now = new Date();
     const [after] = await s.update(apiKeys, { revokedAt: now, updatedAt: now }, and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt))).returning();
     if (!after) return find(s, id);
-    await audit(c, s, { action: 'api_key.revoked', resourceType: 'api_key', resourceId: id, changes: { before: { revokedAt: null }, after: { revokedAt: now } } });
+    await audit(c, s, {
+      action: 'api_key.revoked',
+      resourceType: 'api_key',
+      resourceId: id,
+      changes: { before: { revokedAt: null }, after: { revokedAt: now } },
+    });
     return after;
   });
   c.var.principals.invalidateTenant(c.get('tenantDb').tenantId);

@@ -48,7 +48,23 @@ async function readPage(c: Context<AppEnv>, query: Query, limit: number, cursor:
   return page.page(rows);
 }
 
-const CSV_COLUMNS = ['seq', 'createdAt', 'actorType', 'actorId', 'action', 'resourceType', 'resourceId', 'changes', 'requestId', 'ip', 'userAgent', 'id', 'contentHash', 'prevHash', 'hash'] as const;
+const CSV_COLUMNS = [
+  'seq',
+  'createdAt',
+  'actorType',
+  'actorId',
+  'action',
+  'resourceType',
+  'resourceId',
+  'changes',
+  'requestId',
+  'ip',
+  'userAgent',
+  'id',
+  'contentHash',
+  'prevHash',
+  'hash',
+] as const;
 
 async function streamCsv(c: Context<AppEnv>, query: Query) {
   await c.get('tenantDb').transaction((s) => audit(c, s, { action: 'audit_log.exported', resourceType: 'audit_log', changes: { query: c.req.query() } }));

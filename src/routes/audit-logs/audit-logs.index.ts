@@ -6,7 +6,4 @@ import * as routes from './audit-logs.routes.ts';
 const router = createRouter();
 router.use('*', authenticate);
 // The chain's result carries the routes' types (for hono/client).
-export default router
-  .openapi(routes.verify, handlers.verify)
-  .openapi(routes.exportCsv, handlers.exportCsv)
-  .openapi(routes.list, handlers.list);
+export default router.openapi(routes.verify, handlers.verify).openapi(routes.exportCsv, handlers.exportCsv).openapi(routes.list, handlers.list);

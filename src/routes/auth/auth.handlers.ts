@@ -1,8 +1,8 @@
 import type { RouteHandler } from '@hono/zod-openapi';
 import { and, eq, gt, isNull, sql } from 'drizzle-orm';
 import { scopeStatement } from '../../db/client.ts';
-import { scopedQueries } from '../../db/scoped.ts';
 import { invitations, refreshTokens, tenants, users } from '../../db/schema/index.ts';
+import { scopedQueries } from '../../db/scoped.ts';
 import { findTenant, tenantColumns } from '../../db/tenants.ts';
 import { requireUser } from '../../lib/access.ts';
 import { audit } from '../../lib/audit.ts';
@@ -33,11 +33,15 @@ export const register: Handler<'register'> = async (c) => {
     // The tenant exists now: scope the rest of the transaction to it.
     await q.execute(scopeStatement(tenant.id));
     const s = scopedQueries(q, tenant.id);
-    const [user] = await s
-      .insert(users, { email: body.email, name: body.name, passwordHash, role: 'tenant_admin', status: 'active' })
-      .returning();
+    const [user] = await s.insert(users, { email: body.email, name: body.name, passwordHash, role: 'tenant_admin', status: 'active' }).returning();
     if (!user) throw new Error('user insert returned nothing');
-    await audit(c, s, { action: 'tenant.registered', resourceType: 'tenant', resourceId: tenant.id, actorId: user.id, changes: { slug: tenant.slug, email: user.email } });
+    await audit(c, s, {
+      action: 'tenant.registered',
+      resourceType: 'tenant',
+      resourceId: tenant.id,
+      actorId: user.id,
+      changes: { slug: tenant.slug, email: user.email },
+    });
     const tokens = await issueSession(s, c.var.deps, c.var.tokens, user);
     return { tenant, user: toUser(user), tokens };
   });
@@ -57,9 +61,7 @@ export const login: Handler<'login'> = async (c) => {
   }
   const user = tenant
     ? (
-        await db.batch(tenant.id, (q) => [
-          scopedQueries(q, tenant.id).select(users, { where: sql`lower(${users.email}) = ${body.email}`, limit: 1 }),
-        ] as const)
+        await db.batch(tenant.id, (q) => [scopedQueries(q, tenant.id).select(users, { where: sql`lower(${users.email}) = ${body.email}`, limit: 1 })] as const)
       )[0][0]
     : undefined;
   const matched = await verifyPassword(c.var.deps, body.password, user?.passwordHash);
@@ -144,9 +146,7 @@ export const me: Handler<'me'> = async (c) => {
   const [rows] = await c.get('tenantDb').batch((s) => [s.select(users, { where: eq(users.id, principal.userId), limit: 1 })] as const);
   const user = rows[0];
   if (!user) throw new ApiError('unauthorized', 'Access token is no longer valid');
-  const permissions = Object.fromEntries(
-    Object.entries(permissionMatrix[principal.role]).map(([resource, allowed]) => [resource, [...(allowed ?? [])]]),
-  );
+  const permissions = Object.fromEntries(Object.entries(permissionMatrix[principal.role]).map(([resource, allowed]) => [resource, [...(allowed ?? [])]]));
   return c.json({ data: { user: toUser(user), tenant: principal.tenant, permissions } }, 200);
 };
 

@@ -1,8 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { authenticate, userOnly } from '../../middleware/authenticate.ts';
-import { loginRateLimit } from '../../middleware/login-rate-limit.ts';
 import { dataEnvelope, errorResponses, jsonBody, jsonContent } from '../../lib/openapi.ts';
 import { passwordSchema } from '../../lib/passwords.ts';
+import { authenticate, userOnly } from '../../middleware/authenticate.ts';
+import { loginRateLimit } from '../../middleware/login-rate-limit.ts';
 import { emailSchema, nameSchema, userSchema } from '../users/users.schemas.ts';
 import { slugSchema, tenantSchema } from './auth.schemas.ts';
 
@@ -14,7 +14,12 @@ const tokensSchema = z
     expiresIn: z.number().int().openapi({ description: 'Access token lifetime in seconds' }),
   })
   .openapi('Tokens', {
-    example: { tokenType: 'Bearer', accessToken: 'eyJhbGciOiJIUzI1NiIsInR5cCI6ImFjY2Vzcytqd3QifQ.eyJzdWIiOiIuLi4ifQ.c2lnbmF0dXJl', refreshToken: 'rt_3q2+7w-demo', expiresIn: 900 },
+    example: {
+      tokenType: 'Bearer',
+      accessToken: 'eyJhbGciOiJIUzI1NiIsInR5cCI6ImFjY2Vzcytqd3QifQ.eyJzdWIiOiIuLi4ifQ.c2lnbmF0dXJl',
+      refreshToken: 'rt_3q2+7w-demo',
+      expiresIn: 900,
+    },
   });
 
 const sessionSchema = dataEnvelope(z.object({ user: userSchema, tenant: tenantSchema, tokens: tokensSchema }));
@@ -69,7 +74,13 @@ export const refresh = createRoute({
   path: '/refresh',
   tags,
   summary: 'Exchange a refresh token for new tokens (single use; reuse revokes the family)',
-  request: { body: jsonBody(z.strictObject({ refreshToken: z.string().min(1).max(512) }).openapi('RefreshRequest', { example: { refreshToken: 'rt_5mX2qL9vK3pW8nR4tY7uZ1aB6cD0eF2gH4iJ6kL8mN0' } })) },
+  request: {
+    body: jsonBody(
+      z
+        .strictObject({ refreshToken: z.string().min(1).max(512) })
+        .openapi('RefreshRequest', { example: { refreshToken: 'rt_5mX2qL9vK3pW8nR4tY7uZ1aB6cD0eF2gH4iJ6kL8mN0' } }),
+    ),
+  },
   responses: { 200: jsonContent(sessionSchema, 'New tokens'), ...errorResponses(400, 401, 403) },
 });
 
@@ -80,7 +91,11 @@ export const logout = createRoute({
   summary: 'Revoke the refresh token family of this session',
   security: [{ bearerAuth: [] }],
   middleware: [authenticate, userOnly('log out (revoke the key instead)')] as const,
-  request: { body: jsonBody(z.strictObject({ refreshToken: z.string().min(1).max(512) }).openapi({ example: { refreshToken: 'rt_5mX2qL9vK3pW8nR4tY7uZ1aB6cD0eF2gH4iJ6kL8mN0' } })) },
+  request: {
+    body: jsonBody(
+      z.strictObject({ refreshToken: z.string().min(1).max(512) }).openapi({ example: { refreshToken: 'rt_5mX2qL9vK3pW8nR4tY7uZ1aB6cD0eF2gH4iJ6kL8mN0' } }),
+    ),
+  },
   responses: { 204: { description: 'Logged out' }, ...errorResponses(400, 401) },
 });
 
@@ -113,7 +128,9 @@ export const acceptInvitation = createRoute({
           password: passwordSchema,
           name: nameSchema.optional(),
         })
-        .openapi('AcceptInvitationRequest', { example: { token: 'inv_Qm9vdHN0cmFwIGludml0YXRpb24gdG9rZW4', password: 'Correct-Horse-42', name: 'Hank Scorpio' } }),
+        .openapi('AcceptInvitationRequest', {
+          example: { token: 'inv_Qm9vdHN0cmFwIGludml0YXRpb24gdG9rZW4', password: 'Correct-Horse-42', name: 'Hank Scorpio' },
+        }),
     ),
   },
   responses: { 200: jsonContent(sessionSchema, 'Activated; tokens'), ...errorResponses(400, 401, 403, 404) },

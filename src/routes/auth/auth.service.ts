@@ -1,6 +1,6 @@
 import { and, eq, isNull } from 'drizzle-orm';
-import type { Scoped } from '../../db/scoped.ts';
 import { type Role, refreshTokens } from '../../db/schema/index.ts';
+import type { Scoped } from '../../db/scoped.ts';
 import type { AppDeps } from '../../lib/context.ts';
 import { randomToken, sha256Hex } from '../../lib/crypto.ts';
 import { refreshToken, type TokenService } from '../../lib/tokens.ts';
@@ -12,13 +12,7 @@ export interface SessionUser {
 }
 
 /** Creates a refresh token (new family unless one is given) and an access token. */
-export async function issueSession(
-  s: Scoped,
-  deps: AppDeps,
-  tokens: TokenService,
-  user: SessionUser,
-  familyId: string = crypto.randomUUID(),
-) {
+export async function issueSession(s: Scoped, deps: AppDeps, tokens: TokenService, user: SessionUser, familyId: string = crypto.randomUUID()) {
   const refresh = refreshToken.create(s.tenantId);
   await s.insert(refreshTokens, {
     userId: user.id,
@@ -36,11 +30,7 @@ export async function issueSession(
 }
 
 export function revokeFamily(s: Scoped, familyId: string) {
-  return s.update(
-    refreshTokens,
-    { revokedAt: new Date() },
-    and(eq(refreshTokens.familyId, familyId), isNull(refreshTokens.revokedAt)),
-  );
+  return s.update(refreshTokens, { revokedAt: new Date() }, and(eq(refreshTokens.familyId, familyId), isNull(refreshTokens.revokedAt)));
 }
 
 let dummyHash: Promise<string> | undefined;

@@ -1,8 +1,8 @@
 import type { RouteHandler } from '@hono/zod-openapi';
 import { and, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { Context } from 'hono';
-import { scopedQueries } from '../../db/scoped.ts';
 import { passwordResets, refreshTokens, users } from '../../db/schema/index.ts';
+import { scopedQueries } from '../../db/scoped.ts';
 import { findTenant, type TenantSummary } from '../../db/tenants.ts';
 import { audit } from '../../lib/audit.ts';
 import type { AppEnv } from '../../lib/context.ts';
@@ -79,7 +79,11 @@ export const resetPassword: Handler<'resetPassword'> = async (c) => {
       .returning({ userId: passwordResets.userId });
     if (!claimed) throw invalid();
     const [user] = await s
-      .update(users, { passwordHash, tokenVersion: sql`${users.tokenVersion} + 1`, updatedAt: now }, and(eq(users.id, claimed.userId), eq(users.status, 'active')))
+      .update(
+        users,
+        { passwordHash, tokenVersion: sql`${users.tokenVersion} + 1`, updatedAt: now },
+        and(eq(users.id, claimed.userId), eq(users.status, 'active')),
+      )
       .returning({ id: users.id });
     if (!user) throw invalid();
     // Signed out everywhere: refresh tokens revoked; access tokens carry the old token version.

@@ -22,10 +22,12 @@ const billingRow = {
 };
 
 async function readBilling(c: Context<AppEnv>) {
-  const [rows, ...counts] = (await c.get('tenantDb').batch((s) => [
-    s.q.select(billingRow).from(tenants).where(eq(tenants.id, s.tenantId)).limit(1),
-    ...usageQueries(s),
-  ])) as [(typeof tenants.$inferSelect)[], ...{ n: number }[][]];
+  const [rows, ...counts] = (await c
+    .get('tenantDb')
+    .batch((s) => [s.q.select(billingRow).from(tenants).where(eq(tenants.id, s.tenantId)).limit(1), ...usageQueries(s)])) as [
+    (typeof tenants.$inferSelect)[],
+    ...{ n: number }[][],
+  ];
   const row = rows[0];
   if (!row) throw new ApiError('unauthorized', 'Access token is no longer valid');
   return { row, counts };
@@ -122,7 +124,12 @@ export const checkout: Handler<'checkout'> = async (c) => {
   );
   if (!session.url) throw new ApiError('service_unavailable', 'The payment provider returned no checkout URL');
   await tenantDb.transaction(async (s) => {
-    await audit(c, s, { action: 'billing.checkout_started', resourceType: 'billing', resourceId: s.tenantId, changes: { plan, checkoutSessionId: session.id } });
+    await audit(c, s, {
+      action: 'billing.checkout_started',
+      resourceType: 'billing',
+      resourceId: s.tenantId,
+      changes: { plan, checkoutSessionId: session.id },
+    });
   });
   return c.json({ data: { url: session.url, sessionId: session.id } }, 200);
 };

@@ -49,15 +49,19 @@ export const checkout = createRoute({
   path: '/checkout',
   tags,
   summary: 'Start a Stripe Checkout Session for a paid plan',
-  description: 'Returns the Checkout URL to send the admin to. The plan applies when Stripe confirms the subscription (webhook). A tenant that already has a subscription changes plans in the billing portal.',
+  description:
+    'Returns the Checkout URL to send the admin to. The plan applies when Stripe confirms the subscription (webhook). A tenant that already has a subscription changes plans in the billing portal.',
   middleware: [authorize('billing', 'admin')] as const,
   request: { body: jsonBody(z.strictObject({ plan: z.enum(paidPlans) }).openapi('CheckoutRequest')) },
   responses: {
-    200: jsonContent(dataEnvelope(
+    200: jsonContent(
+      dataEnvelope(
         z
           .object({ url: z.string().url(), sessionId: z.string() })
           .openapi({ example: { url: 'https://checkout.stripe.com/c/pay/cs_test_a1B2c3', sessionId: 'cs_test_a1B2c3' } }),
-      ), 'Checkout session'),
+      ),
+      'Checkout session',
+    ),
     ...errorResponses(400, 401, 403, 409, 503),
   },
 });
@@ -69,7 +73,10 @@ export const portal = createRoute({
   summary: 'Open a Stripe billing-portal session (payment method, invoices, plan changes, cancellation)',
   middleware: [authorize('billing', 'admin')] as const,
   responses: {
-    200: jsonContent(dataEnvelope(z.object({ url: z.string().url() }).openapi({ example: { url: 'https://billing.stripe.com/p/session/test_YWNjdF8x' } })), 'Portal session'),
+    200: jsonContent(
+      dataEnvelope(z.object({ url: z.string().url() }).openapi({ example: { url: 'https://billing.stripe.com/p/session/test_YWNjdF8x' } })),
+      'Portal session',
+    ),
     ...errorResponses(401, 403, 409, 503),
   },
 });

@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { createRouter, errorResponses, jsonContent } from '../../lib/openapi.ts';
 import { ApiError } from '../../lib/errors.ts';
+import { createRouter, errorResponses, jsonContent } from '../../lib/openapi.ts';
 
 const status = z.object({ status: z.string().openapi({ example: 'ok' }) });
 

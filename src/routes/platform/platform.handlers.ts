@@ -2,8 +2,8 @@ import type { RouteHandler } from '@hono/zod-openapi';
 import { and, eq, type SQL, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
 import { scopeStatement } from '../../db/client.ts';
-import { scopedQueries } from '../../db/scoped.ts';
 import { tenants } from '../../db/schema/index.ts';
+import { scopedQueries } from '../../db/scoped.ts';
 import { effectivePlan, tenantWhere } from '../../db/tenants.ts';
 import { type AuditEntry, audit } from '../../lib/audit.ts';
 import type { AppEnv } from '../../lib/context.ts';
@@ -30,7 +30,18 @@ const columns = {
 };
 
 async function select(db: Database, where: SQL | undefined, orderBy: SQL[] = [], limit = 1) {
-  const [rows] = await db.batch(null, (q) => [q.select(columns).from(tenants).where(where).orderBy(...orderBy).limit(limit)] as const);
+  const [rows] = await db.batch(
+    null,
+    (q) =>
+      [
+        q
+          .select(columns)
+          .from(tenants)
+          .where(where)
+          .orderBy(...orderBy)
+          .limit(limit),
+      ] as const,
+  );
   return rows;
 }
 type Row = Awaited<ReturnType<typeof select>>[number];
@@ -104,7 +115,11 @@ export const update: Handler<'update'> = async (c) => {
     if (!entries.length) return t.id;
     await q
       .update(tenants)
-      .set({ ...(body.status !== undefined && { status: body.status }), ...(body.planOverride !== undefined && { planOverride: body.planOverride }), updatedAt: new Date() })
+      .set({
+        ...(body.status !== undefined && { status: body.status }),
+        ...(body.planOverride !== undefined && { planOverride: body.planOverride }),
+        updatedAt: new Date(),
+      })
       .where(eq(tenants.id, t.id));
     // The audit trail lives in the affected tenant, written by the operator (actor type platform).
     await q.execute(scopeStatement(t.id));

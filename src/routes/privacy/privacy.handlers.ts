@@ -41,8 +41,24 @@ export const erase: RouteHandler<typeof routes.erase, AppEnv> = async (c) => {
       .delete(contacts, eq(sql`lower(${contacts.email})`, email))
       .returning({ id: contacts.id, firstName: contacts.firstName, lastName: contacts.lastName });
     const related = [
-      erasedLeads.length ? and(eq(activities.relatedType, 'lead'), inArray(activities.relatedId, erasedLeads.map((r) => r.id))) : undefined,
-      erasedContacts.length ? and(eq(activities.relatedType, 'contact'), inArray(activities.relatedId, erasedContacts.map((r) => r.id))) : undefined,
+      erasedLeads.length
+        ? and(
+            eq(activities.relatedType, 'lead'),
+            inArray(
+              activities.relatedId,
+              erasedLeads.map((r) => r.id),
+            ),
+          )
+        : undefined,
+      erasedContacts.length
+        ? and(
+            eq(activities.relatedType, 'contact'),
+            inArray(
+              activities.relatedId,
+              erasedContacts.map((r) => r.id),
+            ),
+          )
+        : undefined,
     ].filter((condition) => condition !== undefined);
     const erasedActivities = related.length ? await s.delete(activities, or(...related)).returning({ id: activities.id }) : [];
 

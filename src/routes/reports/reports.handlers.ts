@@ -128,7 +128,12 @@ export const funnel: Handler<'funnel'> = async (c) => {
     conversionRate: rate(r.converted, r.created),
   });
   const sum = rows.reduce(
-    (t, r) => ({ created: t.created + r.created, contacted: t.contacted + r.contacted, qualified: t.qualified + r.qualified, converted: t.converted + r.converted }),
+    (t, r) => ({
+      created: t.created + r.created,
+      contacted: t.contacted + r.contacted,
+      qualified: t.qualified + r.qualified,
+      converted: t.converted + r.converted,
+    }),
     { created: 0, contacted: 0, qualified: 0, converted: 0 },
   );
   return c.json(
@@ -158,12 +163,7 @@ export const activity: Handler<'activity'> = async (c) => {
         s.q
           .select({ ownerId: activities.ownerId, n: sql<number>`count(*)::int` })
           .from(activities)
-          .where(
-            s.where(
-              activities,
-              and(eq(activities.type, 'task'), isNull(activities.completedAt), lt(activities.dueAt, sql`now()`), owner),
-            ),
-          )
+          .where(s.where(activities, and(eq(activities.type, 'task'), isNull(activities.completedAt), lt(activities.dueAt, sql`now()`), owner)))
           .groupBy(activities.ownerId),
         // Names for the people in the report: a tenant has few users, all of them in one short read.
         s.q.select({ id: users.id, name: users.name }).from(users).where(s.where(users)),

@@ -25,7 +25,9 @@ async function readPage(c: Context<AppEnv>, type: EventType | undefined, limit: 
 const CSV_COLUMNS = ['createdAt', 'type', 'id', 'requestId', 'userId', 'credentialTenantId', 'requestedTenant', 'ip', 'userAgent', 'details'] as const;
 
 async function streamCsv(c: Context<AppEnv>, type: EventType | undefined) {
-  await c.get('tenantDb').transaction((s) => audit(c, s, { action: 'security_event.exported', resourceType: 'security_event', changes: { query: c.req.query() } }));
+  await c
+    .get('tenantDb')
+    .transaction((s) => audit(c, s, { action: 'security_event.exported', resourceType: 'security_event', changes: { query: c.req.query() } }));
   return csvResponse(c, {
     name: 'security-events',
     header: [...CSV_COLUMNS],

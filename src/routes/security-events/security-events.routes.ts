@@ -1,8 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { securityEventTypes } from '../../db/schema/index.ts';
-import { authorize } from '../../middleware/authorize.ts';
 import { errorResponses, jsonContent } from '../../lib/openapi.ts';
 import { paginationQuery, paginationSchema } from '../../lib/pagination.ts';
+import { authorize } from '../../middleware/authorize.ts';
 
 export const securityEventSchema = z
   .object({

@@ -1,20 +1,13 @@
 import { eq, type SQL } from 'drizzle-orm';
 import type { Context } from 'hono';
 import { type Queryable, scopeStatement } from '../../db/client.ts';
-import { scopedQueries } from '../../db/scoped.ts';
 import { type SubscriptionStatus, stripeEvents, subscriptionStatuses, tenants } from '../../db/schema/index.ts';
+import { scopedQueries } from '../../db/scoped.ts';
 import { audit } from '../../lib/audit.ts';
 import type { AppEnv } from '../../lib/context.ts';
 import { grantsPlan, isOverdue } from '../../lib/plans.ts';
 import { planOfPrices } from '../../lib/stripe.ts';
-import {
-  checkoutSessionSchema,
-  invoiceSchema,
-  invoiceSubscription,
-  periodEnd,
-  type StripeEventLike,
-  subscriptionSchema,
-} from './stripe-webhook.payloads.ts';
+import { checkoutSessionSchema, invoiceSchema, invoiceSubscription, periodEnd, type StripeEventLike, subscriptionSchema } from './stripe-webhook.payloads.ts';
 
 export type Outcome = 'applied' | 'stale' | 'ignored' | 'duplicate';
 interface Result {
@@ -54,7 +47,11 @@ async function lockTenant(q: Queryable, where: SQL): Promise<BillingState | null
 /** Writes the change and its audit row (in the tenant, actor `system`) in the event's transaction. */
 async function apply(ctx: Ctx, tenant: BillingState, changes: Changes, action: string, details: Record<string, unknown> = {}) {
   const { c, q, event } = ctx;
-  if (Object.keys(changes).length) await q.update(tenants).set({ ...changes, updatedAt: new Date() }).where(eq(tenants.id, tenant.id));
+  if (Object.keys(changes).length)
+    await q
+      .update(tenants)
+      .set({ ...changes, updatedAt: new Date() })
+      .where(eq(tenants.id, tenant.id));
   // Plan and subscription state are part of every cached credential of the tenant.
   c.var.principals.invalidateTenant(tenant.id);
   const keys = Object.keys(changes).filter((k) => k !== 'billingStateAt') as (keyof Changes)[];
@@ -125,10 +122,17 @@ async function subscriptionChanged(ctx: Ctx): Promise<Result> {
   }
   let plan = tenant.plan;
   if (grantsPlan(status)) {
-    const paid = planOfPrices(ctx.c.var.deps.config, sub.items.data.map((i) => i.price.id));
+    const paid = planOfPrices(
+      ctx.c.var.deps.config,
+      sub.items.data.map((i) => i.price.id),
+    );
     // A price we do not know is a configuration error: keep the plan rather than downgrade a paying tenant.
     if (paid) plan = paid;
-    else ctx.c.var.deps.logger.warn('subscription price matches no plan (STRIPE_PRICE_PRO/STRIPE_PRICE_ENTERPRISE)', { eventId: ctx.event.id, tenantId: tenant.id });
+    else
+      ctx.c.var.deps.logger.warn('subscription price matches no plan (STRIPE_PRICE_PRO/STRIPE_PRICE_ENTERPRISE)', {
+        eventId: ctx.event.id,
+        tenantId: tenant.id,
+      });
   } else {
     plan = 'free';
   }
@@ -168,7 +172,11 @@ async function invoiceEvent(ctx: Ctx): Promise<Result> {
   let changes: Changes = {};
   if (paid && isOverdue(tenant.subscriptionStatus)) {
     changes = { subscriptionStatus: 'active', pastDueSince: null, billingStateAt: ctx.created };
-  } else if (!paid && invoice.billing_reason !== 'subscription_create' && (tenant.subscriptionStatus === 'active' || tenant.subscriptionStatus === 'trialing')) {
+  } else if (
+    !paid &&
+    invoice.billing_reason !== 'subscription_create' &&
+    (tenant.subscriptionStatus === 'active' || tenant.subscriptionStatus === 'trialing')
+  ) {
     // A first invoice that fails leaves the subscription `incomplete` (it never granted the plan).
     changes = { subscriptionStatus: 'past_due', pastDueSince: tenant.pastDueSince ?? ctx.created, billingStateAt: ctx.created };
   }

@@ -27,7 +27,9 @@ export const receive: RouteHandler<typeof routes.receive, AppEnv> = async (c) =>
     );
   } catch (err) {
     logger.warn('stripe webhook signature rejected', { requestId: c.get('requestId'), reason: (err as Error).message });
-    throw new ApiError('validation_error', 'Invalid Stripe signature', [{ field: 'stripe-signature', message: 'signature does not match the payload, or the timestamp is outside the tolerance' }]);
+    throw new ApiError('validation_error', 'Invalid Stripe signature', [
+      { field: 'stripe-signature', message: 'signature does not match the payload, or the timestamp is outside the tolerance' },
+    ]);
   }
   const event = eventSchema.safeParse(verified);
   if (!event.success) throw new ApiError('validation_error', 'Not a Stripe event');

@@ -14,7 +14,9 @@ export const receive = createRoute({
   responses: {
     200: jsonContent(
       z.object({
-        data: z.object({ eventId: z.string(), outcome: z.enum(['applied', 'stale', 'ignored', 'duplicate']) }).openapi({ example: { eventId: 'evt_1QaBcDeFgHiJkLmN', outcome: 'applied' } }),
+        data: z
+          .object({ eventId: z.string(), outcome: z.enum(['applied', 'stale', 'ignored', 'duplicate']) })
+          .openapi({ example: { eventId: 'evt_1QaBcDeFgHiJkLmN', outcome: 'applied' } }),
       }),
       'Acknowledged',
     ),

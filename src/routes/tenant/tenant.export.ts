@@ -2,7 +2,6 @@ import { asc, eq, getTableColumns, getTableName, gt } from 'drizzle-orm';
 import type { AnyPgColumn, PgTable } from 'drizzle-orm/pg-core';
 import { Zip, ZipDeflate, ZipPassThrough } from 'fflate';
 import journal from '../../../drizzle/meta/_journal.json' with { type: 'json' };
-import type { Scoped, TenantDb, TenantTable } from '../../db/scoped.ts';
 import {
   accounts,
   activities,
@@ -19,6 +18,7 @@ import {
   users,
   webhookEndpoints,
 } from '../../db/schema/index.ts';
+import type { Scoped, TenantDb, TenantTable } from '../../db/scoped.ts';
 
 /** Rows read per query: the stream holds one batch at a time, whatever the tenant's size. */
 export const EXPORT_BATCH = 1000;
@@ -65,9 +65,36 @@ const tenantSource: Source = {
   table: getTableName(tenants),
   // One row, fewer than a batch: the stream moves on after the first read.
   read: (s) => {
-    const { id, slug, name, plan, planOverride, status, stripeCustomerId, stripeSubscriptionId, subscriptionStatus, currentPeriodEnd, pastDueSince, createdAt, updatedAt } =
-      getTableColumns(tenants);
-    const columns = { id, slug, name, plan, planOverride, status, stripeCustomerId, stripeSubscriptionId, subscriptionStatus, currentPeriodEnd, pastDueSince, createdAt, updatedAt };
+    const {
+      id,
+      slug,
+      name,
+      plan,
+      planOverride,
+      status,
+      stripeCustomerId,
+      stripeSubscriptionId,
+      subscriptionStatus,
+      currentPeriodEnd,
+      pastDueSince,
+      createdAt,
+      updatedAt,
+    } = getTableColumns(tenants);
+    const columns = {
+      id,
+      slug,
+      name,
+      plan,
+      planOverride,
+      status,
+      stripeCustomerId,
+      stripeSubscriptionId,
+      subscriptionStatus,
+      currentPeriodEnd,
+      pastDueSince,
+      createdAt,
+      updatedAt,
+    };
     return s.q.select(columns).from(tenants).where(eq(tenants.id, s.tenantId)).limit(1) as PromiseLike<Row[]>;
   },
 };
@@ -148,10 +175,12 @@ export function tenantArchive(tenantDb: TenantDb, meta: ExportMeta, onError: (er
           cursor = undefined;
           counts[source.name] = 0;
         }
-        const [rows] = await tenantDb.batch((s) => [source.read(s, cursor, EXPORT_BATCH)] as const).catch((error: unknown) => {
-          onError(error);
-          throw error;
-        });
+        const [rows] = await tenantDb
+          .batch((s) => [source.read(s, cursor, EXPORT_BATCH)] as const)
+          .catch((error: unknown) => {
+            onError(error);
+            throw error;
+          });
         const last = rows.length < EXPORT_BATCH;
         file.push(encoder.encode(rows.map((row) => `${JSON.stringify(row)}\n`).join('')), last);
         counts[source.name] = (counts[source.name] ?? 0) + rows.length;

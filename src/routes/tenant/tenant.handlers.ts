@@ -21,7 +21,10 @@ export const exportTenant: Handler<'exportTenant'> = async (c) => {
   await tenantDb.transaction((s) => audit(c, s, { action: 'tenant.exported', resourceType: 'tenant', resourceId: tenant.id, changes: { generatedAt } }));
   const body = tenantArchive(tenantDb, { tenantId: tenant.id, generatedAt }, (error) =>
     // The 200 is already sent: the client sees a cut-off archive, the log says why.
-    c.var.deps.logger.error('tenant export failed mid-stream', { requestId: c.get('requestId'), error: error instanceof Error ? error.message : String(error) }),
+    c.var.deps.logger.error('tenant export failed mid-stream', {
+      requestId: c.get('requestId'),
+      error: error instanceof Error ? error.message : String(error),
+    }),
   );
   return c.body(body, 200, {
     'Content-Type': 'application/zip',
@@ -49,7 +52,9 @@ export const deleteTenant: Handler<'deleteTenant'> = async (c) => {
   const tenant = rows[0];
   if (!tenant) throw new ApiError('unauthorized', 'Access token is no longer valid');
   if (confirm !== tenant.slug) {
-    throw new ApiError('validation_error', "The confirmation does not match this tenant's slug", [{ field: 'confirm', message: "must equal the tenant's slug" }]);
+    throw new ApiError('validation_error', "The confirmation does not match this tenant's slug", [
+      { field: 'confirm', message: "must equal the tenant's slug" },
+    ]);
   }
 
   // Stripe first: if it cannot cancel, the tenant stays whole (503) rather than leaving a subscription billing a deleted tenant.

@@ -1,11 +1,13 @@
 import { eq, getTableName, is } from 'drizzle-orm';
 import { PgTable } from 'drizzle-orm/pg-core';
-import type { Scoped, TenantTable } from '../../db/scoped.ts';
 import * as schema from '../../db/schema/index.ts';
 import { tenants } from '../../db/schema/index.ts';
+import type { Scoped, TenantTable } from '../../db/scoped.ts';
 
 /** Every tenant-owned table of the schema, found by its tenant_id column, so tables added later are counted too. */
-export const tenantTables: readonly TenantTable[] = (Object.values(schema) as unknown[]).filter((value): value is TenantTable => is(value, PgTable) && 'tenantId' in value);
+export const tenantTables: readonly TenantTable[] = (Object.values(schema) as unknown[]).filter(
+  (value): value is TenantTable => is(value, PgTable) && 'tenantId' in value,
+);
 
 /**
  * Deletes the tenant row; every tenant table's foreign key to it cascades, so

@@ -8,11 +8,11 @@ import { sha256Hex } from '../../lib/crypto.ts';
 import { deliver, emails } from '../../lib/emails.ts';
 import { ApiError, notFound } from '../../lib/errors.ts';
 import { keysetPage, newestFirst } from '../../lib/pagination.ts';
-import { reserve } from '../../lib/plan-limits.ts';
 import { roleRank } from '../../lib/permissions.ts';
+import { reserve } from '../../lib/plan-limits.ts';
+import type * as routes from './users.routes.ts';
 import { toUser } from './users.schemas.ts';
 import { invitationToken } from './users.service.ts';
-import type * as routes from './users.routes.ts';
 
 type Handler<R extends keyof typeof routes> = RouteHandler<(typeof routes)[R], AppEnv>;
 
@@ -21,14 +21,8 @@ const forbidden = (message: string) => new ApiError('insufficient_permissions', 
 export const list: Handler<'list'> = async (c) => {
   const query = c.req.valid('query');
   const page = keysetPage(newestFirst(users), query);
-  const filters = and(
-    page.where,
-    query.role ? eq(users.role, query.role) : undefined,
-    query.status ? eq(users.status, query.status) : undefined,
-  );
-  const [rows] = await c.get('tenantDb').batch(
-    (s) => [s.select(users, { where: filters, orderBy: page.orderBy, limit: page.limit })] as const,
-  );
+  const filters = and(page.where, query.role ? eq(users.role, query.role) : undefined, query.status ? eq(users.status, query.status) : undefined);
+  const [rows] = await c.get('tenantDb').batch((s) => [s.select(users, { where: filters, orderBy: page.orderBy, limit: page.limit })] as const);
   const { data, pagination } = page.page(rows);
   return c.json({ data: data.map(toUser), pagination }, 200);
 };

@@ -1,8 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { roles, userStatuses } from '../../db/schema/index.ts';
-import { authorize } from '../../middleware/authorize.ts';
 import { dataEnvelope, errorResponses, jsonBody, jsonContent, uuidParam } from '../../lib/openapi.ts';
 import { paginationQuery, paginationSchema } from '../../lib/pagination.ts';
+import { authorize } from '../../middleware/authorize.ts';
 import { emailSchema, nameSchema, userSchema } from './users.schemas.ts';
 
 const tags = ['Users'];
@@ -77,19 +77,18 @@ export const invite = createRoute({
   description: 'Sends the invitation email and returns `acceptUrl` (single use, expiring) for "copy invite link".',
   middleware: [authorize('users', 'admin')] as const,
   request: {
-    body: jsonBody(
-      z
-        .strictObject({ email: emailSchema, role: z.enum(roles), name: nameSchema.optional() })
-        .openapi('InviteUserRequest'),
-    ),
+    body: jsonBody(z.strictObject({ email: emailSchema, role: z.enum(roles), name: nameSchema.optional() }).openapi('InviteUserRequest')),
   },
   responses: {
-    201: jsonContent(dataEnvelope(
+    201: jsonContent(
+      dataEnvelope(
         z.object({
           invitation: invitationSchema,
           acceptUrl: z.string().url().openapi({ example: 'https://app.example.com/accept-invitation?token=inv_Qm9vdHN0cmFwIGludml0YXRpb24gdG9rZW4' }),
         }),
-      ), 'Invitation created'),
+      ),
+      'Invitation created',
+    ),
     ...errorResponses(400, 401, 402, 403, 409),
   },
 });

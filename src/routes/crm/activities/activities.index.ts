@@ -1,7 +1,7 @@
 import { isNotNull, isNull, sql } from 'drizzle-orm';
 import { accounts, activities, activityTypes, contacts, deals, leads, relatedTypes } from '../../../db/schema/index.ts';
-import { assertReferences } from '../shared/references.ts';
 import { toApi } from '../shared/records.ts';
+import { assertReferences } from '../shared/references.ts';
 import { crmResource } from '../shared/resource.ts';
 import { activitySchema, createActivitySchema, toActivity, updateActivitySchema } from './activities.schemas.ts';
 

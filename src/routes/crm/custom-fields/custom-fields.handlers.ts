@@ -1,14 +1,14 @@
 import type { RouteHandler } from '@hono/zod-openapi';
 import { and, eq, type SQL, sql } from 'drizzle-orm';
+import { accounts, contacts, deals, customFieldDefinitions as defs, leads } from '../../../db/schema/index.ts';
 import type { Scoped } from '../../../db/scoped.ts';
-import { accounts, contacts, customFieldDefinitions as defs, deals, leads } from '../../../db/schema/index.ts';
 import { audit } from '../../../lib/audit.ts';
 import type { AppEnv } from '../../../lib/context.ts';
 import { ApiError, notFound } from '../../../lib/errors.ts';
 import { keysetPage, type SortOrder } from '../../../lib/pagination.ts';
 import { checkIfMatch, etagOf, stale } from '../shared/records.ts';
-import { needsOptions, optionsProblem } from './custom-fields.schemas.ts';
 import type * as routes from './custom-fields.routes.ts';
+import { needsOptions, optionsProblem } from './custom-fields.schemas.ts';
 
 type Handler<R extends keyof typeof routes> = RouteHandler<(typeof routes)[R], AppEnv>;
 type Definition = typeof defs.$inferSelect;
@@ -109,12 +109,25 @@ export const update: Handler<'update'> = async (c) => {
     const [row] = await s
       .update(
         defs,
-        { key, type, options, label: body.label ?? existing.label, required: body.required ?? existing.required, version: existing.version + 1, updatedAt: new Date() },
+        {
+          key,
+          type,
+          options,
+          label: body.label ?? existing.label,
+          required: body.required ?? existing.required,
+          version: existing.version + 1,
+          updatedAt: new Date(),
+        },
         and(eq(defs.id, id), eq(defs.version, existing.version)),
       )
       .returning();
     if (!row) throw stale();
-    await audit(c, s, { action: 'custom_field.updated', resourceType: 'custom_field', resourceId: id, changes: { before: toField(existing), after: toField(row) } });
+    await audit(c, s, {
+      action: 'custom_field.updated',
+      resourceType: 'custom_field',
+      resourceId: id,
+      changes: { before: toField(existing), after: toField(row) },
+    });
     return row;
   });
   c.header('ETag', etagOf(updated));

@@ -47,7 +47,8 @@ export const update = createRoute({
   path: '/{id}',
   tags,
   summary: 'Change a custom field definition',
-  description: 'Label, required and options can always change (an option that stored values use cannot be removed); key and type only while no record has a value. Honours `If-Match`.',
+  description:
+    'Label, required and options can always change (an option that stored values use cannot be removed); key and type only while no record has a value. Honours `If-Match`.',
   middleware: [authorize('custom_fields', 'write', 'customFields')] as const,
   request: { params: uuidParam, body: jsonBody(updateCustomFieldSchema) },
   responses: { 200: jsonContent(dataEnvelope(customFieldSchema), 'The definition'), ...errorResponses(400, 401, 403, 404, 409, 412) },

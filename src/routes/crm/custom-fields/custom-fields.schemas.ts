@@ -42,7 +42,13 @@ export const createCustomFieldSchema = z
   });
 
 export const updateCustomFieldSchema = z
-  .strictObject({ key: key.optional(), label: label.optional(), type: z.enum(customFieldTypes).optional(), options: options.nullable().optional(), required: z.boolean().optional() })
+  .strictObject({
+    key: key.optional(),
+    label: label.optional(),
+    type: z.enum(customFieldTypes).optional(),
+    options: options.nullable().optional(),
+    required: z.boolean().optional(),
+  })
   .openapi('UpdateCustomField', {
     example: { label: 'Market segment', options: ['smb', 'mid', 'enterprise', 'public sector'] },
     description: 'The resource cannot change. Changing key or type of a field that records use is 409, as is removing an option in use.',

@@ -1,4 +1,4 @@
-import { deals, dealStatuses } from '../../../db/schema/index.ts';
+import { dealStatuses, deals } from '../../../db/schema/index.ts';
 import { crmResource } from '../shared/resource.ts';
 import { prepareDeal } from './deals.prepare.ts';
 import { createDealSchema, dealSchema, updateDealSchema } from './deals.schemas.ts';

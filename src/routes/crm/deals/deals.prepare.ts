@@ -1,6 +1,6 @@
 import { asc, eq, type SQL } from 'drizzle-orm';
-import type { Scoped } from '../../../db/scoped.ts';
 import { accounts, contacts, type deals, pipelines, stages } from '../../../db/schema/index.ts';
+import type { Scoped } from '../../../db/scoped.ts';
 import { ApiError } from '../../../lib/errors.ts';
 import { assertReferences } from '../shared/references.ts';
 

@@ -1,8 +1,8 @@
 import { createRoute, type RouteHandler, z } from '@hono/zod-openapi';
 import { and, eq, sql } from 'drizzle-orm';
 import type { Context } from 'hono';
-import type { Scoped } from '../../../db/scoped.ts';
 import { accounts, contacts, deals, leads, type Role } from '../../../db/schema/index.ts';
+import type { Scoped } from '../../../db/scoped.ts';
 import { allows, ownRecordsOnly } from '../../../lib/access.ts';
 import { audit } from '../../../lib/audit.ts';
 import type { AppEnv } from '../../../lib/context.ts';
@@ -35,12 +35,12 @@ const convertLeadSchema = z
       .optional()
       .openapi({ description: 'Creates a deal for the contact/account (needs deals write); pipeline and stage default as on POST /api/deals' }),
   })
-  .openapi('ConvertLead', { example: { account: { name: 'Globex', domain: 'globex.example' }, deal: { name: 'Globex pilot', amount: 500_000, currency: 'USD' } } });
+  .openapi('ConvertLead', {
+    example: { account: { name: 'Globex', domain: 'globex.example' }, deal: { name: 'Globex pilot', amount: 500_000, currency: 'USD' } },
+  });
 
 const record = z.record(z.string(), z.unknown());
-const convertedSchema = z
-  .object({ lead: leadSchema, contact: record, account: record.optional(), deal: dealSchema.optional() })
-  .openapi('ConvertedLead');
+const convertedSchema = z.object({ lead: leadSchema, contact: record, account: record.optional(), deal: dealSchema.optional() }).openapi('ConvertedLead');
 
 export const convertRoute = createRoute({
   method: 'post',
@@ -151,7 +151,11 @@ export const convertLead: RouteHandler<typeof convertRoute, AppEnv> = async (c) 
     if (!match) await reserve(s, 'leadsAndContacts');
     // Claim the lead: a concurrent conversion waits here and then finds nothing to claim.
     const [claimed] = await s
-      .update(leads, { status: 'converted', convertedAt: new Date(), version: lead.version + 1, updatedAt: new Date() }, and(eq(leads.id, id), eq(leads.version, lead.version)))
+      .update(
+        leads,
+        { status: 'converted', convertedAt: new Date(), version: lead.version + 1, updatedAt: new Date() },
+        and(eq(leads.id, id), eq(leads.version, lead.version)),
+      )
       .returning({ id: leads.id });
     if (!claimed) throw new ApiError('conflict', 'The lead was converted or changed by another request; re-read it');
 

@@ -1,4 +1,4 @@
-import { leads, leadStatuses } from '../../../db/schema/index.ts';
+import { leadStatuses, leads } from '../../../db/schema/index.ts';
 import { withImportExport } from '../shared/bulk.ts';
 import { type CrmResourceConfig, crmResource } from '../shared/resource.ts';
 import { convertLead, convertRoute, leadOwnOnlyRoles } from './leads.convert.ts';

@@ -1,14 +1,14 @@
 import type { RouteHandler } from '@hono/zod-openapi';
 import { and, asc, eq, inArray, ne, sql } from 'drizzle-orm';
 import type { Context } from 'hono';
-import type { Scoped } from '../../../db/scoped.ts';
 import { deals, pipelines, stages } from '../../../db/schema/index.ts';
+import type { Scoped } from '../../../db/scoped.ts';
 import { audit } from '../../../lib/audit.ts';
 import type { AppEnv } from '../../../lib/context.ts';
 import { ApiError, notFound } from '../../../lib/errors.ts';
 import { keysetPage, newestFirst } from '../../../lib/pagination.ts';
-import { diff } from '../shared/resource.ts';
 import { checkIfMatch, etagOf, stale, toApi } from '../shared/records.ts';
+import { diff } from '../shared/resource.ts';
 import type * as routes from './pipelines.routes.ts';
 import type { StageUpdate } from './pipelines.schemas.ts';
 
@@ -27,8 +27,7 @@ function toPipeline(pipeline: PipelineRow, stageRows: StageRow[]) {
   };
 }
 
-const stagesOf = (s: Scoped, pipelineIds: string[]) =>
-  s.select(stages, { where: inArray(stages.pipelineId, pipelineIds), orderBy: [asc(stages.position)] });
+const stagesOf = (s: Scoped, pipelineIds: string[]) => s.select(stages, { where: inArray(stages.pipelineId, pipelineIds), orderBy: [asc(stages.position)] });
 
 /**
  * Every write that touches a pipeline's stages locks them first (ordered by
@@ -65,7 +64,9 @@ async function replaceStages(s: Scoped, pipelineId: string, current: StageRow[],
   const byId = new Map(current.map((st) => [st.id, st]));
   next.forEach((st, i) => {
     if (st.id && !byId.has(st.id)) {
-      throw new ApiError('validation_error', 'stages contains a stage of another pipeline', [{ field: `stages.${i}.id`, message: 'not a stage of this pipeline' }]);
+      throw new ApiError('validation_error', 'stages contains a stage of another pipeline', [
+        { field: `stages.${i}.id`, message: 'not a stage of this pipeline' },
+      ]);
     }
   });
   const kept = new Set(next.flatMap((st) => (st.id ? [st.id] : [])));
@@ -100,7 +101,15 @@ export const list: Handler<'list'> = async (c) => {
   const page = keysetPage(newestFirst(pipelines), c.req.valid('query'));
   const [rows, stageRows] = await c.get('tenantDb').transaction(async (s) => {
     const found = await s.select(pipelines, { where: page.where, orderBy: page.orderBy, limit: page.limit });
-    return [found, found.length ? await stagesOf(s, found.map((p) => p.id)) : []] as const;
+    return [
+      found,
+      found.length
+        ? await stagesOf(
+            s,
+            found.map((p) => p.id),
+          )
+        : [],
+    ] as const;
   });
   const { data, pagination } = page.page(rows);
   return c.json({ data: data.map((p) => toPipeline(p, stageRows)), pagination }, 200);
@@ -122,7 +131,10 @@ export const create: Handler<'create'> = async (c) => {
     const [row] = await s.insert(pipelines, { name: body.name, isDefault: body.isDefault ?? false }).returning();
     if (!row) throw new Error('pipeline insert returned nothing');
     const stageRows = await s
-      .insert(stages, body.stages.map((st, i) => ({ pipelineId: row.id, name: st.name, probability: st.probability, position: i + 1 })))
+      .insert(
+        stages,
+        body.stages.map((st, i) => ({ pipelineId: row.id, name: st.name, probability: st.probability, position: i + 1 })),
+      )
       .returning();
     const out = toPipeline(row, stageRows);
     await audited(c, s, 'created', row.id, { after: out });
@@ -143,7 +155,11 @@ export const update: Handler<'update'> = async (c) => {
     if (fields.isDefault && !existing.isDefault) await makeSoleDefault(c, s, id);
     const before = await lockStages(s, id);
     const [row] = await s
-      .update(pipelines, { ...fields, version: existing.version + 1, updatedAt: new Date() }, and(eq(pipelines.id, id), eq(pipelines.version, existing.version)))
+      .update(
+        pipelines,
+        { ...fields, version: existing.version + 1, updatedAt: new Date() },
+        and(eq(pipelines.id, id), eq(pipelines.version, existing.version)),
+      )
       .returning();
     if (!row) throw stale();
     if (nextStages) await replaceStages(s, id, before, nextStages);

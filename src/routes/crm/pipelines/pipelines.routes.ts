@@ -46,8 +46,7 @@ export const update = createRoute({
   tags,
   summary: 'Rename a pipeline, make it the default, or replace/reorder/add stages',
   description:
-    'Send `If-Match` with the ETag you read to avoid overwriting a concurrent change (412 when stale). ' +
-    'Removing a stage that deals are in is 409.',
+    'Send `If-Match` with the ETag you read to avoid overwriting a concurrent change (412 when stale). ' + 'Removing a stage that deals are in is 409.',
   middleware: [authorize('pipelines', 'write')] as const,
   request: { params: uuidParam, body: jsonBody(updatePipelineSchema) },
   responses: { 200: jsonContent(dataEnvelope(pipelineSchema), 'The updated pipeline'), ...errorResponses(400, 401, 403, 404, 409, 412) },

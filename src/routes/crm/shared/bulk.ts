@@ -25,8 +25,5 @@ export interface BulkConfig<T extends CrmTable> {
  * (and answer 400, not a uuid).
  */
 export function withImportExport<T extends CrmTable, S extends Schema>(crud: OpenAPIHono<AppEnv, S>, config: BulkConfig<T>) {
-  return createRouter()
-    .route('/', registerImport(createRouter(), config))
-    .route('/', registerExport(createRouter(), config))
-    .route('/', crud);
+  return createRouter().route('/', registerImport(createRouter(), config)).route('/', registerExport(createRouter(), config)).route('/', crud);
 }

@@ -1,8 +1,8 @@
 import { z } from '@hono/zod-openapi';
 import { and, eq, type SQL, sql } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
-import type { Scoped } from '../../../db/scoped.ts';
 import { customFieldDefinitions, type customFieldResources } from '../../../db/schema/crm.ts';
+import type { Scoped } from '../../../db/scoped.ts';
 import { ApiError, type ErrorDetail } from '../../../lib/errors.ts';
 
 export type CustomFieldResource = (typeof customFieldResources)[number];

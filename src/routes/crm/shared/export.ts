@@ -37,7 +37,7 @@ export function registerExport<T extends CrmTable>(router: OpenAPIHono<AppEnv>, 
     tags: [`${crm.singular}s`],
     summary: `Export ${resource} as CSV`,
     description:
-      'Takes the list filters, `q` and `sort` (not `limit`, `cursor` or `include`) and streams every matching record as RFC 4180 CSV. Cells starting with `=`, `+`, `-`, `@`, tab or CR are prefixed with `\'` so spreadsheets do not run them as formulas.',
+      "Takes the list filters, `q` and `sort` (not `limit`, `cursor` or `include`) and streams every matching record as RFC 4180 CSV. Cells starting with `=`, `+`, `-`, `@`, tab or CR are prefixed with `'` so spreadsheets do not run them as formulas.",
     middleware: [authenticate, authorize(resource, 'export')] as const,
     request: { query: listQuerySchema(listSpec) },
     responses: {
@@ -49,7 +49,11 @@ export function registerExport<T extends CrmTable>(router: OpenAPIHono<AppEnv>, 
   return router.openapi(route, (async (c: Context<AppEnv>) => {
     const paging = PAGING_PARAMS.filter((p) => c.req.query(p) !== undefined);
     if (paging.length) {
-      throw new ApiError('validation_error', 'An export has no pages', paging.map((field) => ({ field, message: 'not accepted on export' })));
+      throw new ApiError(
+        'validation_error',
+        'An export has no pages',
+        paging.map((field) => ({ field, message: 'not accepted on export' })),
+      );
     }
     const query = (c.req as unknown as { valid(t: 'query'): Record<string, unknown> }).valid('query');
     const principal = c.get('principal');
@@ -70,7 +74,10 @@ export function registerExport<T extends CrmTable>(router: OpenAPIHono<AppEnv>, 
             .batch((s) => [s.select(table, { where: and(q.where, customFields), orderBy: q.page.orderBy, limit: q.page.limit })] as const)
             .catch((error: unknown) => {
               // The 200 is already sent: the client sees a cut-off body, the log says why.
-              c.var.deps.logger.error('export failed mid-stream', { requestId: c.get('requestId'), error: error instanceof Error ? error.message : String(error) });
+              c.var.deps.logger.error('export failed mid-stream', {
+                requestId: c.get('requestId'),
+                error: error instanceof Error ? error.message : String(error),
+              });
               throw error;
             });
           const { data, pagination } = q.page.page(rows as Parameters<typeof show>[0][]);

@@ -2,13 +2,13 @@ import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { inArray, type SQL, sql } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Context } from 'hono';
-import type { Scoped } from '../../../db/scoped.ts';
 import { users } from '../../../db/schema/index.ts';
+import type { Scoped } from '../../../db/scoped.ts';
 import { ownRecordsOnly } from '../../../lib/access.ts';
 import { audit } from '../../../lib/audit.ts';
 import type { AppEnv, Principal } from '../../../lib/context.ts';
 import { ApiError } from '../../../lib/errors.ts';
-import { emitEvent, type EventType } from '../../../lib/events.ts';
+import { type EventType, emitEvent } from '../../../lib/events.ts';
 import { dataEnvelope, errorResponses, jsonContent } from '../../../lib/openapi.ts';
 import { fitToLimit } from '../../../lib/plan-limits.ts';
 import { hasFeature, limitOfResource } from '../../../lib/plans.ts';
@@ -112,7 +112,9 @@ export function registerImport<T extends CrmTable>(router: OpenAPIHono<AppEnv>, 
       'CSV: the first line names the columns (the create fields; exported read-only columns such as `id` are ignored); empty cells are left unset; `customFields` is a JSON object.',
       'All-or-nothing: any invalid row is a 400 listing every row error and writes nothing. With `?partial=true` the valid rows are written and the failed ones reported.',
       ...(countedLimit
-        ? ['Plan limit (leads and contacts together): new records beyond it make the import `402 plan_limit_reached` and write nothing; with `?partial=true` the first new rows that fit are created and the others reported as failed (field `leadsAndContacts`).']
+        ? [
+            'Plan limit (leads and contacts together): new records beyond it make the import `402 plan_limit_reached` and write nothing; with `?partial=true` the first new rows that fit are created and the others reported as failed (field `leadsAndContacts`).',
+          ]
         : []),
     ].join('\n\n'),
     middleware: [authenticate, idempotency, authorize(resource, 'write')] as const,
@@ -255,7 +257,11 @@ export function registerImport<T extends CrmTable>(router: OpenAPIHono<AppEnv>, 
         updated += counts.updated;
       }
       const summary = { created, updated, failed };
-      await audit(c, s, { action: `${action}.imported`, resourceType: action, changes: { ...summary, rows: inputs.length, partial, format: csv ? 'csv' : 'json' } });
+      await audit(c, s, {
+        action: `${action}.imported`,
+        resourceType: action,
+        changes: { ...summary, rows: inputs.length, partial, format: csv ? 'csv' : 'json' },
+      });
       // One summary event per import, not one per row: a 10,000-row import would otherwise flood every endpoint.
       if (created || updated) await emitEvent(s, `${action}.imported` as EventType, { ...summary, rows: inputs.length });
       return { ...summary, errors };

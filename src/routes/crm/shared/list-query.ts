@@ -51,7 +51,10 @@ export function listQuerySchema(spec: ListSpec) {
     tenantId: z.string().max(64).optional().openapi({ description: 'Tenant hint (slug or id); must match the credential' }),
   };
   for (const f of spec.filters) {
-    if (f.kind === 'enum') shape[f.param] = csvOf(f.values).optional().openapi({ type: 'string', description: `One or more of ${f.values.join(', ')} (comma-separated)` });
+    if (f.kind === 'enum')
+      shape[f.param] = csvOf(f.values)
+        .optional()
+        .openapi({ type: 'string', description: `One or more of ${f.values.join(', ')} (comma-separated)` });
     else if (f.kind === 'uuid') shape[f.param] = (f.param === 'ownerId' ? z.uuid().or(z.literal('me')) : z.uuid()).optional();
     else if (f.kind === 'text') shape[f.param] = z.string().trim().min(1).max(200).optional();
     else if (f.kind === 'flag') shape[f.param] = z.enum(['true', 'false']).optional().openapi({ description: f.description });

@@ -31,5 +31,4 @@ export function checkIfMatch(c: Context<AppEnv>, row: { id: string; version: num
   }
 }
 
-export const stale = () =>
-  new ApiError('precondition_failed', 'The record was changed by another request; re-read it and retry');
+export const stale = () => new ApiError('precondition_failed', 'The record was changed by another request; re-read it and retry');
