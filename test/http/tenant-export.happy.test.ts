@@ -66,6 +66,23 @@ describe('GET /api/tenant/export', () => {
     expect(parseNdjson(text['contacts.ndjson'] ?? '').length).toBeGreaterThan(EXPORT_BATCH);
     const [tenant] = parseNdjson(text['tenant.ndjson'] ?? '');
     expect(tenant).toMatchObject({ id: acme.tenantId, slug: 'acme', plan: 'enterprise', subscriptionStatus: null });
+    expect(Object.keys(tenant ?? {}).sort()).toEqual(
+      [
+        'id',
+        'slug',
+        'name',
+        'plan',
+        'planOverride',
+        'status',
+        'stripeCustomerId',
+        'stripeSubscriptionId',
+        'subscriptionStatus',
+        'currentPeriodEnd',
+        'pastDueSince',
+        'createdAt',
+        'updatedAt',
+      ].sort(),
+    );
     const audit = parseNdjson(text['audit_logs.ndjson'] ?? '');
     expect(audit.filter((r) => r.action === 'tenant.exported')).toHaveLength(1);
   });

@@ -65,36 +65,8 @@ const tenantSource: Source = {
   table: getTableName(tenants),
   // One row, fewer than a batch: the stream moves on after the first read.
   read: (s) => {
-    const {
-      id,
-      slug,
-      name,
-      plan,
-      planOverride,
-      status,
-      stripeCustomerId,
-      stripeSubscriptionId,
-      subscriptionStatus,
-      currentPeriodEnd,
-      pastDueSince,
-      createdAt,
-      updatedAt,
-    } = getTableColumns(tenants);
-    const columns = {
-      id,
-      slug,
-      name,
-      plan,
-      planOverride,
-      status,
-      stripeCustomerId,
-      stripeSubscriptionId,
-      subscriptionStatus,
-      currentPeriodEnd,
-      pastDueSince,
-      createdAt,
-      updatedAt,
-    };
+    // billingStateAt only orders incoming Stripe events: bookkeeping, not tenant data.
+    const { billingStateAt: _bookkeeping, ...columns } = getTableColumns(tenants);
     return s.q.select(columns).from(tenants).where(eq(tenants.id, s.tenantId)).limit(1) as PromiseLike<Row[]>;
   },
 };
