@@ -1,17 +1,22 @@
-/**
- * npm run test:load [-- --duration 60 --tenants 50 --concurrency 32]
- * Needs the server Postgres (TEST_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres).
- * Prints a summary and exits 1 on any violation (5xx, cross-tenant id, RSS growth, connection leak).
- */
-import { parseArgs } from 'node:util';
+import { parseCli } from '../../scripts/cli/common.ts';
 import { runLoad } from './load.ts';
 
-const { values } = parseArgs({
-  options: {
-    duration: { type: 'string', default: '60' },
-    tenants: { type: 'string', default: '50' },
-    concurrency: { type: 'string', default: '32' },
-  },
+const usage = `Usage: npm run test:load [-- --duration 60 --tenants 50 --concurrency 32]
+
+  Seeds N enterprise tenants into a scratch database on the server Postgres
+  (TEST_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres),
+  starts the Node server on it and runs mixed reads and writes from every role.
+  Prints a summary and exits 1 on any violation (5xx, cross-tenant id, RSS
+  growth, connection leak).
+
+  --duration S      seconds of load, default 60
+  --tenants N       default 50
+  --concurrency C   keep-alive connections, default 32`;
+
+const values = parseCli(usage, {
+  duration: { type: 'string', default: '60' },
+  tenants: { type: 'string', default: '50' },
+  concurrency: { type: 'string', default: '32' },
 });
 
 const report = await runLoad({
