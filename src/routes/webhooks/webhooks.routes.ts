@@ -13,8 +13,7 @@ import {
 } from './webhooks.schemas.ts';
 
 const tags = ['Webhooks'];
-const security = [{ bearerAuth: [] }];
-// Tenant admins, or API keys holding webhooks:admin.
+// Tenant admins, or API keys holding webhooks:admin (createRouter documents each route's security from this guard).
 const admin = authorize('webhooks', 'admin');
 const noStore = { 'Cache-Control': { schema: { type: 'string' as const }, description: 'no-store: the body carries a secret' } };
 
@@ -22,7 +21,6 @@ export const eventTypesList = createRoute({
   method: 'get',
   path: '/event-types',
   tags,
-  security,
   summary: 'List the event types an endpoint can subscribe to',
   middleware: [admin] as const,
   responses: { 200: jsonContent(dataEnvelope(z.array(z.string()).openapi({ example: listedEventTypes })), 'Event types'), ...errorResponses(401, 403, 429) },
@@ -32,7 +30,6 @@ export const list = createRoute({
   method: 'get',
   path: '/',
   tags,
-  security,
   summary: "List the tenant's webhook endpoints (never their secrets)",
   middleware: [admin] as const,
   request: { query: paginationQuery },
@@ -46,7 +43,6 @@ export const create = createRoute({
   method: 'post',
   path: '/',
   tags,
-  security,
   summary: 'Subscribe a URL to events',
   description:
     'Returns the signing secret once (stored encrypted; get a new one with rotate-secret). Events are POSTed signed per Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`).',
@@ -62,7 +58,6 @@ export const get = createRoute({
   method: 'get',
   path: '/{id}',
   tags,
-  security,
   summary: 'Get a webhook endpoint',
   middleware: [admin] as const,
   request: { params: uuidParam },
@@ -73,7 +68,6 @@ export const update = createRoute({
   method: 'patch',
   path: '/{id}',
   tags,
-  security,
   summary: 'Change a webhook endpoint (URL, description, event types, enabled)',
   middleware: [admin] as const,
   request: { params: uuidParam, body: jsonBody(updateWebhookSchema) },
@@ -84,7 +78,6 @@ export const remove = createRoute({
   method: 'delete',
   path: '/{id}',
   tags,
-  security,
   summary: 'Delete a webhook endpoint and its delivery log',
   middleware: [admin] as const,
   request: { params: uuidParam },
@@ -95,7 +88,6 @@ export const rotateSecret = createRoute({
   method: 'post',
   path: '/{id}/rotate-secret',
   tags,
-  security,
   summary: 'Replace the signing secret (the old one signs nothing from now on)',
   middleware: [admin] as const,
   request: { params: uuidParam },
@@ -109,7 +101,6 @@ export const sendTest = createRoute({
   method: 'post',
   path: '/{id}/test',
   tags,
-  security,
   summary: 'Queue a `webhook.test` event to this endpoint',
   middleware: [admin] as const,
   request: { params: uuidParam },
@@ -123,7 +114,6 @@ export const deliveries = createRoute({
   method: 'get',
   path: '/{id}/deliveries',
   tags,
-  security,
   summary: "An endpoint's delivery log, newest first",
   middleware: [admin] as const,
   request: { params: uuidParam, query: deliveriesQuery },
@@ -137,7 +127,6 @@ export const redeliver = createRoute({
   method: 'post',
   path: '/deliveries/{id}/redeliver',
   tags,
-  security,
   summary: 'Deliver an event again (same webhook-id, a fresh retry schedule)',
   description: 'For a delivery that succeeded, died or is waiting to retry; 409 while an attempt is under way or when the endpoint is disabled.',
   middleware: [admin] as const,
