@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { type DeliveryAttempt, deliveryStatuses, type WebhookDelivery, type WebhookEndpoint } from '../../db/schema/index.ts';
 import { eventTypes } from '../../lib/events.ts';
+import { paginationQuery } from '../../lib/pagination.ts';
 import { exampleIds } from '../crm/shared/fields.ts';
 
 /** What GET /api/webhooks/event-types lists: every event but the test event, which only POST /{id}/test sends. */
@@ -10,6 +11,22 @@ const subscribable = ['*', ...listedEventTypes] as const;
 /** The endpoint and delivery the examples share, so the delivery log's example points at the endpoint's. */
 const exampleWebhookId = '0d6d5258-d386-42aa-8a19-aaca80a10656';
 const exampleSecret = 'whsec_FhzBqOMk8he5tAK1GktaDa93m6bGM6v7OwSq0/bfXwk=';
+
+const exampleWebhook = {
+  id: exampleWebhookId,
+  url: 'https://hooks.example.com/crm',
+  description: 'ERP sync of won deals',
+  eventTypes: ['lead.created', 'deal.won'],
+  enabled: true,
+  consecutiveFailures: 0,
+  failingSince: null,
+  lastSuccessAt: '2026-02-20T16:40:06.192Z',
+  disabledAt: null,
+  disabledReason: null,
+  createdBy: exampleIds.user,
+  createdAt: '2026-02-01T09:00:00.000Z',
+  updatedAt: '2026-02-01T09:00:00.000Z',
+};
 
 const eventTypesField = z
   .array(z.enum(subscribable))
@@ -60,23 +77,7 @@ export const webhookSchema = z
     createdAt: z.string().datetime(),
     updatedAt: z.string().datetime(),
   })
-  .openapi('Webhook', {
-    example: {
-      id: exampleWebhookId,
-      url: 'https://hooks.example.com/crm',
-      description: 'ERP sync of won deals',
-      eventTypes: ['lead.created', 'deal.won'],
-      enabled: true,
-      consecutiveFailures: 0,
-      failingSince: null,
-      lastSuccessAt: '2026-02-20T16:40:06.192Z',
-      disabledAt: null,
-      disabledReason: null,
-      createdBy: exampleIds.user,
-      createdAt: '2026-02-01T09:00:00.000Z',
-      updatedAt: '2026-02-01T09:00:00.000Z',
-    },
-  });
+  .openapi('Webhook', { example: exampleWebhook });
 
 export const webhookWithSecretSchema = webhookSchema
   .extend({
@@ -85,24 +86,8 @@ export const webhookWithSecretSchema = webhookSchema
       example: exampleSecret,
     }),
   })
-  .openapi('WebhookWithSecret', {
-    example: {
-      id: exampleWebhookId,
-      url: 'https://hooks.example.com/crm',
-      description: 'ERP sync of won deals',
-      eventTypes: ['lead.created', 'deal.won'],
-      enabled: true,
-      consecutiveFailures: 0,
-      failingSince: null,
-      lastSuccessAt: null,
-      disabledAt: null,
-      disabledReason: null,
-      createdBy: exampleIds.user,
-      createdAt: '2026-02-01T09:00:00.000Z',
-      updatedAt: '2026-02-01T09:00:00.000Z',
-      secret: exampleSecret,
-    },
-  });
+  // Just created (or rotated): nothing delivered yet.
+  .openapi('WebhookWithSecret', { example: { ...exampleWebhook, lastSuccessAt: null, secret: exampleSecret } });
 
 const attemptSchema = z.object({
   at: z.string().datetime(),
@@ -177,11 +162,7 @@ export const deliverySchema = z
     },
   });
 
-export const deliveriesQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(100).default(25),
-  cursor: z.string().max(500).optional(),
-  status: z.enum(deliveryStatuses).optional(),
-});
+export const deliveriesQuery = paginationQuery.extend({ status: z.enum(deliveryStatuses).optional() });
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 
