@@ -6,7 +6,11 @@ import { ApiError } from './errors.ts';
 
 /**
  * The one pagination helper: keyset pagination on (sort column, id), so page
- * 400 costs what page 1 does. Sort columns must be NOT NULL.
+ * 400 costs what page 1 does. Sort columns must be NOT NULL (the cursor
+ * comparison has no NULL case). The ORDER BY keeps Postgres' default NULLS
+ * placement, which a plain ascending (tenant_id, column, id) index serves in
+ * both directions; an index declared `.desc()` (DESC NULLS LAST) matches
+ * neither, and the planner sorts the whole tenant instead (see drizzle/0014).
  */
 export const paginationQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(25).openapi({ example: 25 }),

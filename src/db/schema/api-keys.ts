@@ -29,7 +29,7 @@ export const apiKeys = pgTable(
   },
   (t) => [
     uniqueIndex('api_keys_token_hash_key').on(t.tokenHash),
-    index('api_keys_tenant_created_idx').on(t.tenantId, t.createdAt.desc(), t.id.desc()),
+    index('api_keys_tenant_created_idx').on(t.tenantId, t.createdAt, t.id),
     tenantIsolation('api_keys'),
   ],
 ).enableRLS();

@@ -34,7 +34,7 @@ export const accounts = pgTable(
   },
   (t) => [
     uniqueIndex('accounts_tenant_domain_key').on(t.tenantId, sql`lower(${t.domain})`),
-    index('accounts_tenant_created_idx').on(t.tenantId, t.createdAt.desc(), t.id.desc()),
+    index('accounts_tenant_created_idx').on(t.tenantId, t.createdAt, t.id),
     index('accounts_tenant_owner_idx').on(t.tenantId, t.ownerId),
     index('accounts_tenant_updated_idx').on(t.tenantId, t.updatedAt, t.id),
     index('accounts_tenant_name_idx').on(t.tenantId, t.name, t.id),
@@ -63,7 +63,7 @@ export const contacts = pgTable(
   },
   (t) => [
     uniqueIndex('contacts_tenant_email_key').on(t.tenantId, sql`lower(${t.email})`),
-    index('contacts_tenant_created_idx').on(t.tenantId, t.createdAt.desc(), t.id.desc()),
+    index('contacts_tenant_created_idx').on(t.tenantId, t.createdAt, t.id),
     index('contacts_tenant_owner_idx').on(t.tenantId, t.ownerId),
     index('contacts_tenant_account_idx').on(t.tenantId, t.accountId),
     index('contacts_tenant_updated_idx').on(t.tenantId, t.updatedAt, t.id),
@@ -98,9 +98,9 @@ export const leads = pgTable(
   },
   (t) => [
     uniqueIndex('leads_tenant_email_key').on(t.tenantId, sql`lower(${t.email})`),
-    index('leads_tenant_created_idx').on(t.tenantId, t.createdAt.desc(), t.id.desc()),
-    index('leads_tenant_status_idx').on(t.tenantId, t.status, t.createdAt.desc(), t.id.desc()),
-    index('leads_tenant_owner_idx').on(t.tenantId, t.ownerId, t.createdAt.desc()),
+    index('leads_tenant_created_idx').on(t.tenantId, t.createdAt, t.id),
+    index('leads_tenant_status_idx').on(t.tenantId, t.status, t.createdAt, t.id),
+    index('leads_tenant_owner_idx').on(t.tenantId, t.ownerId, t.createdAt),
     index('leads_tenant_source_idx').on(t.tenantId, t.source),
     index('leads_tenant_updated_idx').on(t.tenantId, t.updatedAt, t.id),
     index('leads_tenant_last_name_idx').on(t.tenantId, t.lastName, t.id),
@@ -121,7 +121,7 @@ export const pipelines = pgTable(
     version: version(),
     ...timestamps(),
   },
-  (t) => [index('pipelines_tenant_created_idx').on(t.tenantId, t.createdAt.desc(), t.id.desc()), tenantIsolation('pipelines')],
+  (t) => [index('pipelines_tenant_created_idx').on(t.tenantId, t.createdAt, t.id), tenantIsolation('pipelines')],
 ).enableRLS();
 
 export const stages = pgTable(
@@ -172,8 +172,8 @@ export const deals = pgTable(
     ...timestamps(),
   },
   (t) => [
-    index('deals_tenant_created_idx').on(t.tenantId, t.createdAt.desc(), t.id.desc()),
-    index('deals_tenant_status_idx').on(t.tenantId, t.status, t.createdAt.desc()),
+    index('deals_tenant_created_idx').on(t.tenantId, t.createdAt, t.id),
+    index('deals_tenant_status_idx').on(t.tenantId, t.status, t.createdAt),
     index('deals_tenant_stage_idx').on(t.tenantId, t.pipelineId, t.stageId),
     index('deals_tenant_owner_idx').on(t.tenantId, t.ownerId),
     index('deals_tenant_account_idx').on(t.tenantId, t.accountId),
@@ -205,9 +205,9 @@ export const activities = pgTable(
     ...timestamps(),
   },
   (t) => [
-    index('activities_tenant_created_idx').on(t.tenantId, t.createdAt.desc(), t.id.desc()),
-    index('activities_tenant_related_idx').on(t.tenantId, t.relatedType, t.relatedId, t.createdAt.desc()),
-    index('activities_tenant_owner_idx').on(t.tenantId, t.ownerId, t.createdAt.desc()),
+    index('activities_tenant_created_idx').on(t.tenantId, t.createdAt, t.id),
+    index('activities_tenant_related_idx').on(t.tenantId, t.relatedType, t.relatedId, t.createdAt),
+    index('activities_tenant_owner_idx').on(t.tenantId, t.ownerId, t.createdAt),
     index('activities_tenant_updated_idx').on(t.tenantId, t.updatedAt, t.id),
     // Overdue open tasks (GET /api/reports/activity): without it the report reads every activity of the tenant.
     index('activities_tenant_open_tasks_idx').on(t.tenantId, t.dueAt).where(sql`${t.type} = 'task' and ${t.completedAt} is null`),

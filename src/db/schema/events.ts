@@ -19,7 +19,7 @@ export const securityEvents = pgTable(
     details: jsonb('details').$type<Record<string, unknown>>().notNull().default({}),
     createdAt: at('created_at').notNull().defaultNow(),
   },
-  (t) => [index('security_events_tenant_created_idx').on(t.tenantId, t.createdAt.desc(), t.id.desc()), tenantIsolation('security_events')],
+  (t) => [index('security_events_tenant_created_idx').on(t.tenantId, t.createdAt, t.id), tenantIsolation('security_events')],
 ).enableRLS();
 
 /**
@@ -51,7 +51,7 @@ export const auditLogs = pgTable(
     hash: text('hash').notNull().default(''),
   },
   (t) => [
-    index('audit_logs_tenant_created_idx').on(t.tenantId, t.createdAt.desc(), t.id.desc()),
+    index('audit_logs_tenant_created_idx').on(t.tenantId, t.createdAt, t.id),
     uniqueIndex('audit_logs_tenant_seq_key').on(t.tenantId, t.seq),
     tenantIsolation('audit_logs'),
   ],

@@ -25,7 +25,7 @@ export const users = pgTable(
   },
   (t) => [
     uniqueIndex('users_tenant_email_key').on(t.tenantId, sql`lower(${t.email})`),
-    index('users_tenant_created_idx').on(t.tenantId, t.createdAt.desc(), t.id.desc()),
+    index('users_tenant_created_idx').on(t.tenantId, t.createdAt, t.id),
     tenantIsolation('users'),
   ],
 ).enableRLS();

@@ -28,7 +28,7 @@ export const webhookEndpoints = pgTable(
     createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
     ...timestamps(),
   },
-  (t) => [index('webhook_endpoints_tenant_created_idx').on(t.tenantId, t.createdAt.desc(), t.id.desc()), tenantIsolation('webhook_endpoints')],
+  (t) => [index('webhook_endpoints_tenant_created_idx').on(t.tenantId, t.createdAt, t.id), tenantIsolation('webhook_endpoints')],
 ).enableRLS();
 
 /** The outbox: one row per event, written in the transaction of the change; id is the Standard Webhooks `webhook-id`. */
@@ -42,7 +42,7 @@ export const webhookEvents = pgTable(
     payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
     createdAt: at('created_at').notNull().defaultNow(),
   },
-  (t) => [index('webhook_events_tenant_created_idx').on(t.tenantId, t.createdAt.desc()), tenantIsolation('webhook_events')],
+  (t) => [index('webhook_events_tenant_created_idx').on(t.tenantId, t.createdAt), tenantIsolation('webhook_events')],
 ).enableRLS();
 
 export const deliveryStatuses = ['pending', 'delivering', 'succeeded', 'failed', 'dead'] as const;
@@ -86,7 +86,7 @@ export const webhookDeliveries = pgTable(
   (t) => [
     // The worker's claim: due rows across tenants, oldest first.
     index('webhook_deliveries_due_idx').on(t.nextAttemptAt).where(sql`${t.status} in ('pending', 'failed', 'delivering')`),
-    index('webhook_deliveries_endpoint_created_idx').on(t.tenantId, t.endpointId, t.createdAt.desc(), t.id.desc()),
+    index('webhook_deliveries_endpoint_created_idx').on(t.tenantId, t.endpointId, t.createdAt, t.id),
     index('webhook_deliveries_event_idx').on(t.eventId),
     // The tenant policy, plus the worker role (no other role matches it) so one claim spans tenants.
     pgPolicy('webhook_deliveries_tenant_isolation', {
