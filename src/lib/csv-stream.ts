@@ -1,26 +1,38 @@
 import type { Context } from 'hono';
 import { csvLine } from '../routes/crm/shared/csv.ts';
+import { allows } from './access.ts';
+import { audit } from './audit.ts';
 import type { AppEnv } from './context.ts';
 import { ApiError } from './errors.ts';
+import type { Resource } from './permissions.ts';
 
 /** Rows read per query while streaming: memory stays flat whatever the export's size. */
 export const CSV_BATCH = 500;
 
-export interface CsvExport<T> {
+export interface CsvExport<T, S extends Record<string, unknown>> {
   /** File name without the date and extension, e.g. `audit-logs`. */
   name: string;
-  header: string[];
-  line: (row: T) => unknown[];
-  /** One keyset page of at most CSV_BATCH rows after `cursor`; each call its own short transaction. */
-  page: (cursor: string | undefined) => Promise<{ data: T[]; nextCursor: string | null }>;
+  /** The export is audited as `<resourceType>.exported`, with its query. */
+  resourceType: string;
+  /** Keys of `show(row)` (the row as the JSON list shows it), in column order. */
+  columns: readonly (keyof S & string)[];
+  show: (row: T) => S;
+  /** One keyset page (keysetPage's page()) of at most CSV_BATCH rows after `cursor`; each call its own short transaction. */
+  page: (cursor: string | undefined) => Promise<{ data: T[]; pagination: { nextCursor: string | null } }>;
 }
 
 /** Whether a list request asks for CSV: `?format=csv` or an Accept header preferring text/csv. */
 export const wantsCsv = (c: Context<AppEnv>, format: string | undefined) =>
   format === 'csv' || (format === undefined && /^\s*text\/csv\b/i.test(c.req.header('accept') ?? ''));
 
-/** A CSV download is the whole filtered set: paging parameters are refused rather than silently ignored. */
-export function refusePaging(c: Context<AppEnv>) {
+/**
+ * A list answering as CSV (`wantsCsv`) needs what its `/export` route's
+ * authorize() checks, and takes no paging: a download is the whole filtered
+ * set, so `limit`/`cursor` are refused rather than silently ignored.
+ */
+export function checkCsvFromList(c: Context<AppEnv>, resource: Resource) {
+  if (!allows(c.get('principal'), resource, 'export'))
+    throw new ApiError('insufficient_permissions', `Your role cannot export ${resource.replaceAll('_', ' ')}`);
   const paging = ['limit', 'cursor'].filter((p) => c.req.query(p) !== undefined);
   if (paging.length) {
     throw new ApiError(
@@ -32,19 +44,23 @@ export function refusePaging(c: Context<AppEnv>) {
 }
 
 /**
- * Streams RFC 4180 CSV (csv.ts: formula-injection safe) read in keyset pages
+ * Audits the export (its own transaction, before the first byte), then
+ * streams RFC 4180 CSV (csv.ts: formula-injection safe) read in keyset pages
  * as the client consumes it, so nothing holds the whole result.
  */
-export function csvResponse<T>(c: Context<AppEnv>, spec: CsvExport<T>): Response {
+export async function auditedCsvResponse<T, S extends Record<string, unknown>>(c: Context<AppEnv>, spec: CsvExport<T, S>): Promise<Response> {
+  await c
+    .get('tenantDb')
+    .transaction((s) => audit(c, s, { action: `${spec.resourceType}.exported`, resourceType: spec.resourceType, changes: { query: c.req.query() } }));
   const encoder = new TextEncoder();
   let cursor: string | undefined;
   const body = new ReadableStream<Uint8Array>(
     {
       start(controller) {
-        controller.enqueue(encoder.encode(csvLine(spec.header)));
+        controller.enqueue(encoder.encode(csvLine([...spec.columns])));
       },
       async pull(controller) {
-        const { data, nextCursor } = await spec.page(cursor).catch((error: unknown) => {
+        const { data, pagination } = await spec.page(cursor).catch((error: unknown) => {
           // The 200 is already sent: the client sees a cut-off body, the log says why.
           c.var.deps.logger.error('csv export failed mid-stream', {
             requestId: c.get('requestId'),
@@ -52,8 +68,12 @@ export function csvResponse<T>(c: Context<AppEnv>, spec: CsvExport<T>): Response
           });
           throw error;
         });
-        if (data.length) controller.enqueue(encoder.encode(data.map((row) => csvLine(spec.line(row))).join('')));
-        cursor = nextCursor ?? undefined;
+        const lines = data.map((row) => {
+          const shown = spec.show(row);
+          return csvLine(spec.columns.map((k) => shown[k]));
+        });
+        if (lines.length) controller.enqueue(encoder.encode(lines.join('')));
+        cursor = pagination.nextCursor ?? undefined;
         if (!cursor) controller.close();
       },
     },

@@ -2,12 +2,9 @@ import type { RouteHandler } from '@hono/zod-openapi';
 import { and, eq, gte, lt, lte, type SQL } from 'drizzle-orm';
 import type { Context } from 'hono';
 import { auditLogs } from '../../db/schema/index.ts';
-import { allows } from '../../lib/access.ts';
-import { audit } from '../../lib/audit.ts';
 import { verifyChain } from '../../lib/audit-chain.ts';
 import type { AppEnv } from '../../lib/context.ts';
-import { CSV_BATCH, csvResponse, refusePaging, wantsCsv } from '../../lib/csv-stream.ts';
-import { ApiError } from '../../lib/errors.ts';
+import { auditedCsvResponse, CSV_BATCH, checkCsvFromList, wantsCsv } from '../../lib/csv-stream.ts';
 import { keysetPage, newestFirst } from '../../lib/pagination.ts';
 import type * as routes from './audit-logs.routes.ts';
 
@@ -66,24 +63,19 @@ const CSV_COLUMNS = [
   'hash',
 ] as const;
 
-async function streamCsv(c: Context<AppEnv>, query: Query) {
-  await c.get('tenantDb').transaction((s) => audit(c, s, { action: 'audit_log.exported', resourceType: 'audit_log', changes: { query: c.req.query() } }));
-  return csvResponse(c, {
+const streamCsv = (c: Context<AppEnv>, query: Query) =>
+  auditedCsvResponse(c, {
     name: 'audit-logs',
-    header: [...CSV_COLUMNS],
-    line: (row: AuditRow) => {
-      const shown = toApi(row);
-      return CSV_COLUMNS.map((k) => shown[k]);
-    },
-    page: (cursor) => readPage(c, query, CSV_BATCH, cursor).then(({ data, pagination }) => ({ data, nextCursor: pagination.nextCursor })),
+    resourceType: 'audit_log',
+    columns: CSV_COLUMNS,
+    show: toApi,
+    page: (cursor) => readPage(c, query, CSV_BATCH, cursor),
   });
-}
 
 export const list: RouteHandler<typeof routes.list, AppEnv> = async (c) => {
   const query = c.req.valid('query');
   if (wantsCsv(c, query.format)) {
-    if (!allows(c.get('principal'), 'audit_logs', 'export')) throw new ApiError('insufficient_permissions', 'Your role cannot export audit logs');
-    refusePaging(c);
+    checkCsvFromList(c, 'audit_logs');
     return (await streamCsv(c, query)) as never;
   }
   const { data, pagination } = await readPage(c, query, query.limit, query.cursor);

@@ -2,11 +2,8 @@ import type { RouteHandler } from '@hono/zod-openapi';
 import { and, eq } from 'drizzle-orm';
 import type { Context } from 'hono';
 import { securityEvents } from '../../db/schema/index.ts';
-import { allows } from '../../lib/access.ts';
-import { audit } from '../../lib/audit.ts';
 import type { AppEnv } from '../../lib/context.ts';
-import { CSV_BATCH, csvResponse, refusePaging, wantsCsv } from '../../lib/csv-stream.ts';
-import { ApiError } from '../../lib/errors.ts';
+import { auditedCsvResponse, CSV_BATCH, checkCsvFromList, wantsCsv } from '../../lib/csv-stream.ts';
 import { keysetPage, newestFirst } from '../../lib/pagination.ts';
 import type * as routes from './security-events.routes.ts';
 
@@ -24,26 +21,19 @@ async function readPage(c: Context<AppEnv>, type: EventType | undefined, limit: 
 
 const CSV_COLUMNS = ['createdAt', 'type', 'id', 'requestId', 'userId', 'credentialTenantId', 'requestedTenant', 'ip', 'userAgent', 'details'] as const;
 
-async function streamCsv(c: Context<AppEnv>, type: EventType | undefined) {
-  await c
-    .get('tenantDb')
-    .transaction((s) => audit(c, s, { action: 'security_event.exported', resourceType: 'security_event', changes: { query: c.req.query() } }));
-  return csvResponse(c, {
+const streamCsv = (c: Context<AppEnv>, type: EventType | undefined) =>
+  auditedCsvResponse(c, {
     name: 'security-events',
-    header: [...CSV_COLUMNS],
-    line: (row: SecurityEvent) => {
-      const shown = toApi(row);
-      return CSV_COLUMNS.map((k) => shown[k]);
-    },
-    page: (cursor) => readPage(c, type, CSV_BATCH, cursor).then(({ data, pagination }) => ({ data, nextCursor: pagination.nextCursor })),
+    resourceType: 'security_event',
+    columns: CSV_COLUMNS,
+    show: toApi,
+    page: (cursor) => readPage(c, type, CSV_BATCH, cursor),
   });
-}
 
 export const list: RouteHandler<typeof routes.list, AppEnv> = async (c) => {
   const query = c.req.valid('query');
   if (wantsCsv(c, query.format)) {
-    if (!allows(c.get('principal'), 'security_events', 'export')) throw new ApiError('insufficient_permissions', 'Your role cannot export security events');
-    refusePaging(c);
+    checkCsvFromList(c, 'security_events');
     return (await streamCsv(c, query.type)) as never;
   }
   const { data, pagination } = await readPage(c, query.type, query.limit, query.cursor);
