@@ -79,15 +79,19 @@ export class TokenService {
 }
 
 /**
- * Opaque refresh tokens: `rt_<tenantId>.<secret>`. The tenant id lets the server
- * open the right tenant scope; only a SHA-256 of the whole token is stored.
+ * Opaque tenant-bound secrets: `<prefix>_<tenantId>.<secret>` (refresh
+ * tokens `rt`, invitations `inv`, password resets `pwr`). The tenant id lets
+ * the server open the right tenant scope before it has found the row; only a
+ * SHA-256 of the whole token is stored, so editing the tenant part yields a
+ * token that matches nothing.
  */
-export const refreshToken = {
-  create(tenantId: string): string {
-    return `rt_${tenantId}.${randomToken(32)}`;
-  },
-  tenantOf(token: string): string | null {
-    const match = /^rt_([0-9a-f-]{36})\.[A-Za-z0-9_-]{43}$/.exec(token);
-    return match?.[1] ?? null;
-  },
-};
+export function tenantToken(prefix: string) {
+  const format = new RegExp(`^${prefix}_([0-9a-f-]{36})\\.[A-Za-z0-9_-]{43}$`);
+  return {
+    create: (tenantId: string) => `${prefix}_${tenantId}.${randomToken(32)}`,
+    /** The tenant the token names, or null if it is not a well-formed token of this kind. */
+    tenantOf: (token: string): string | null => format.exec(token)?.[1] ?? null,
+  };
+}
+
+export const refreshToken = tenantToken('rt');

@@ -6,21 +6,17 @@ import { scopedQueries } from '../../db/scoped.ts';
 import { findTenant, type TenantSummary } from '../../db/tenants.ts';
 import { audit } from '../../lib/audit.ts';
 import type { AppEnv } from '../../lib/context.ts';
-import { randomToken, sha256Hex } from '../../lib/crypto.ts';
+import { sha256Hex } from '../../lib/crypto.ts';
 import { deliver, emails } from '../../lib/emails.ts';
 import { ApiError } from '../../lib/errors.ts';
+import { tenantToken } from '../../lib/tokens.ts';
 import { keepAlive } from '../../middleware/rate-limit.ts';
 import type * as routes from './password.routes.ts';
 
 type Handler<R extends keyof typeof routes> = RouteHandler<(typeof routes)[R], AppEnv>;
 
 /** Reset tokens: `pwr_<tenantId>.<secret>`, so the reset finds its tenant; only a SHA-256 of the whole token is stored. */
-export const resetToken = {
-  create: (tenantId: string) => `pwr_${tenantId}.${randomToken(32)}`,
-  tenantOf(token: string): string | null {
-    return /^pwr_([0-9a-f-]{36})\.[A-Za-z0-9_-]{43}$/.exec(token)?.[1] ?? null;
-  },
-};
+const resetToken = tenantToken('pwr');
 
 const ACCEPTED = { message: 'If this email belongs to an active account, a reset link has been sent.' };
 
