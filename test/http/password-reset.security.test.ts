@@ -64,6 +64,12 @@ describe('password reset: no enumeration', () => {
     expect(login.status).toBe(200);
   });
 
+  it("refuses a body tenant that contradicts the request's tenant, as login does", async () => {
+    const res = await forgot(demoEmail('acme', 'manager'), 'mycompany', { 'x-tenant-id': 'acme' });
+    expect(res.status).toBe(403);
+    expect((await json(res)).error).toBe('tenant_mismatch');
+  });
+
   it('refuses a strict-schema violation', async () => {
     const res = await h.request('POST', '/api/auth/password/forgot', { body: { email: 'x@acme.example', tenant: 'acme', role: 'tenant_admin' } });
     expect(res.status).toBe(400);
@@ -98,6 +104,21 @@ describe('password reset: token checks', () => {
     }
     // Still good in its own tenant.
     expect((await reset(token, 'own-tenant-Passw0rd', { 'x-tenant-id': 'acme' })).status).toBe(204);
+  });
+
+  it('refuses the token of a user disabled since the request, and leaves it unspent', async () => {
+    const email = demoEmail('mycompany', 'sales_user');
+    await forgot(email, 'mycompany');
+    const token = await tokenFor(email);
+    await h.raw.query(`update users set status = 'inactive' where lower(email) = $1`, [email]);
+    const res = await reset(token, 'disabled-user-Passw0rd');
+    expect(res.status).toBe(400);
+    expect((await json(res)).error).toBe('invalid_reset_token');
+    const [row] = await h.raw.query<{ used_at: Date | null }>(
+      'select r.used_at from password_resets r join users u on u.id = r.user_id where lower(u.email) = $1',
+      [email],
+    );
+    expect(row?.used_at).toBeNull();
   });
 
   it('refuses unknown and malformed tokens with the same code and message', async () => {

@@ -3,7 +3,7 @@ import { and, eq, gt, isNull, sql } from 'drizzle-orm';
 import { scopeStatement } from '../../db/client.ts';
 import { invitations, refreshTokens, tenants, users } from '../../db/schema/index.ts';
 import { scopedQueries } from '../../db/scoped.ts';
-import { findTenant, tenantColumns } from '../../db/tenants.ts';
+import { tenantColumns } from '../../db/tenants.ts';
 import { requireUser } from '../../lib/access.ts';
 import { audit } from '../../lib/audit.ts';
 import type { AppEnv } from '../../lib/context.ts';
@@ -15,7 +15,7 @@ import { refreshToken as refreshTokenFormat } from '../../lib/tokens.ts';
 import { toUser } from '../users/users.schemas.ts';
 import { invitationToken } from '../users/users.service.ts';
 import type * as routes from './auth.routes.ts';
-import { issueSession, revokeFamily, verifyPassword } from './auth.service.ts';
+import { issueSession, requestTenant, revokeFamily, verifyPassword } from './auth.service.ts';
 
 type Handler<R extends keyof typeof routes> = RouteHandler<(typeof routes)[R], AppEnv>;
 
@@ -52,13 +52,7 @@ export const register: Handler<'register'> = async (c) => {
 export const login: Handler<'login'> = async (c) => {
   const body = c.req.valid('json');
   const { db } = c.var.deps;
-  const hint = c.get('tenantHint');
-  let tenant = hint?.tenant ?? null;
-  if (body.tenant) {
-    const named = await findTenant(db, body.tenant);
-    if (hint && named?.id !== hint.tenant?.id) throw new ApiError('tenant_mismatch', 'The tenant in the body does not match the request');
-    tenant = named;
-  }
+  const tenant = await requestTenant(c, body.tenant);
   const user = tenant
     ? (
         await db.batch(tenant.id, (q) => [scopedQueries(q, tenant.id).select(users, { where: sql`lower(${users.email}) = ${body.email}`, limit: 1 })] as const)

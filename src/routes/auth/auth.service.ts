@@ -1,14 +1,30 @@
 import { and, eq, isNull } from 'drizzle-orm';
+import type { Context } from 'hono';
 import { type Role, refreshTokens } from '../../db/schema/index.ts';
 import type { Scoped } from '../../db/scoped.ts';
-import type { AppDeps } from '../../lib/context.ts';
+import { findTenant, type TenantSummary } from '../../db/tenants.ts';
+import type { AppDeps, AppEnv } from '../../lib/context.ts';
 import { randomToken, sha256Hex } from '../../lib/crypto.ts';
+import { ApiError } from '../../lib/errors.ts';
 import { refreshToken, type TokenService } from '../../lib/tokens.ts';
 
 export interface SessionUser {
   id: string;
   role: Role;
   tokenVersion: number;
+}
+
+/**
+ * The tenant a login or reset request is for: the request's hint (subdomain,
+ * X-Tenant-ID, ?tenantId) or the body's `tenant`; both naming different
+ * tenants is a mismatch. Null if none is named or it does not exist.
+ */
+export async function requestTenant(c: Context<AppEnv>, bodyTenant: string | undefined): Promise<TenantSummary | null> {
+  const hint = c.get('tenantHint');
+  if (!bodyTenant) return hint?.tenant ?? null;
+  const named = await findTenant(c.var.deps.db, bodyTenant);
+  if (hint && named?.id !== hint.tenant?.id) throw new ApiError('tenant_mismatch', 'The tenant in the body does not match the request');
+  return named;
 }
 
 /** Creates a refresh token (new family unless one is given) and an access token. */

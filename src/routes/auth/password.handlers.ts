@@ -3,7 +3,7 @@ import { and, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { Context } from 'hono';
 import { passwordResets, refreshTokens, users } from '../../db/schema/index.ts';
 import { scopedQueries } from '../../db/scoped.ts';
-import { findTenant, type TenantSummary } from '../../db/tenants.ts';
+import type { TenantSummary } from '../../db/tenants.ts';
 import { audit } from '../../lib/audit.ts';
 import type { AppEnv } from '../../lib/context.ts';
 import { sha256Hex } from '../../lib/crypto.ts';
@@ -11,6 +11,7 @@ import { deliver, emails } from '../../lib/emails.ts';
 import { ApiError } from '../../lib/errors.ts';
 import { tenantToken } from '../../lib/tokens.ts';
 import { keepAlive } from '../../middleware/rate-limit.ts';
+import { requestTenant } from './auth.service.ts';
 import type * as routes from './password.routes.ts';
 
 type Handler<R extends keyof typeof routes> = RouteHandler<(typeof routes)[R], AppEnv>;
@@ -22,13 +23,7 @@ const ACCEPTED = { message: 'If this email belongs to an active account, a reset
 
 export const forgotPassword: Handler<'forgotPassword'> = async (c) => {
   const body = c.req.valid('json');
-  const hint = c.get('tenantHint');
-  let tenant = hint?.tenant ?? null;
-  if (body.tenant) {
-    const named = await findTenant(c.var.deps.db, body.tenant);
-    if (hint && named?.id !== hint.tenant?.id) throw new ApiError('tenant_mismatch', 'The tenant in the body does not match the request');
-    tenant = named;
-  }
+  const tenant = await requestTenant(c, body.tenant);
   // Issuing and emailing run after the answer, so neither the status, the body nor the time says whether the account exists.
   if (tenant) keepAlive(c, issueReset(c, tenant, body.email));
   return c.json({ data: ACCEPTED }, 202);

@@ -31,7 +31,7 @@ export const forgotPassword = createRoute({
       z.object({ data: z.object({ message: z.string().openapi({ example: 'If this email belongs to an active account, a reset link has been sent.' }) }) }),
       'Accepted; an email is sent if the address belongs to an active user',
     ),
-    ...errorResponses(400, 429, 503),
+    ...errorResponses(400, 403, 429, 503),
   },
 });
 
