@@ -32,12 +32,19 @@ const deliveriesOf = async (endpointId: string) => {
 
 describe('managing endpoints', () => {
   it('creates an endpoint, shows its secret once, lists, updates, rotates and deletes it (all audited)', async () => {
-    const { id, secret, data } = await createEndpoint(h, admin.accessToken, {
+    const {
+      id,
+      secret,
+      data,
+      res: created,
+    } = await createEndpoint(h, admin.accessToken, {
       url: receiver.url,
       eventTypes: ['lead.created', 'deal.won'],
       description: 'ERP',
     });
     expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+    expect(created.headers.get('cache-control')).toBe('no-store');
+    expect(created.headers.get('location')).toBe(`/api/webhooks/${id}`);
     expect(data).toMatchObject({ url: receiver.url, eventTypes: ['lead.created', 'deal.won'], enabled: true, description: 'ERP', consecutiveFailures: 0 });
 
     const list = await json(await h.request('GET', '/api/webhooks', { token: admin.accessToken }));
@@ -63,20 +70,31 @@ describe('managing endpoints', () => {
     expect(audits.map((a) => a.action).sort()).toEqual(['webhook.created', 'webhook.deleted', 'webhook.secret_rotated', 'webhook.updated']);
   });
 
-  it('lists the event types', async () => {
+  it('lists the event types, without the test event only POST /{id}/test sends', async () => {
     const res = await h.request('GET', '/api/webhooks/event-types', { token: admin.accessToken });
+    expect(res.status).toBe(200);
     const { data } = await json(res);
     expect(data).toEqual(
-      expect.arrayContaining([
-        'lead.created',
-        'lead.converted',
-        'deal.stage_changed',
-        'deal.won',
-        'deal.lost',
-        'activity.created',
-        'leads.imported'.replace('leads', 'lead'),
-      ]),
+      expect.arrayContaining(['lead.created', 'lead.converted', 'deal.stage_changed', 'deal.won', 'deal.lost', 'activity.created', 'lead.imported']),
     );
+    expect(data).not.toContain('webhook.test');
+    expect(data).not.toContain('deal.imported');
+  });
+
+  it('pages the endpoint list newest first with the shared cursor', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push((await createEndpoint(h, admin.accessToken, { url: `${receiver.url}?n=${i}` })).id);
+    const first = await json(await h.request('GET', '/api/webhooks?limit=2', { token: admin.accessToken }));
+    expect(first.data).toHaveLength(2);
+    expect(first.pagination).toMatchObject({ limit: 2, nextCursor: expect.any(String) });
+    const cursor = encodeURIComponent(first.pagination.nextCursor);
+    const second = await json(await h.request('GET', `/api/webhooks?limit=2&cursor=${cursor}`, { token: admin.accessToken }));
+    expect(second.data).toHaveLength(1);
+    expect(second.pagination.nextCursor).toBeNull();
+    const all = [...first.data, ...second.data];
+    expect(all.map((w: any) => w.id).sort()).toEqual([...ids].sort());
+    const created = all.map((w: any) => Date.parse(w.createdAt));
+    expect(created).toEqual([...created].sort((a, b) => b - a));
   });
 });
 
@@ -110,6 +128,39 @@ describe('delivery', () => {
     expect(delivery.lastLatencyMs).toBeGreaterThanOrEqual(0);
     expect(delivery.attempts).toEqual([expect.objectContaining({ attempt: 1, statusCode: 200, error: null })]);
     expect(delivery.payload).toEqual(JSON.parse(r!.body));
+  });
+
+  it('after rotate-secret, deliveries are signed with the new secret and not the old one', async () => {
+    const { id, secret: old } = await createEndpoint(h, admin.accessToken, { url: receiver.url, eventTypes: ['lead.created'] });
+    const rotated = (await json(await h.request('POST', `/api/webhooks/${id}/rotate-secret`, { token: admin.accessToken }))).data.secret;
+    await createLead('Rotated');
+    await drain(h);
+    expect(receiver.received).toHaveLength(1);
+    expect(verifySignature(rotated, receiver.received[0]!)).toBe(true);
+    expect(verifySignature(old, receiver.received[0]!)).toBe(false);
+  });
+
+  it('the delivery log pages newest first and filters by status', async () => {
+    const { id } = await createEndpoint(h, admin.accessToken, { url: receiver.url, eventTypes: ['lead.created'] });
+    receiver.reply(500);
+    for (const name of ['LogOne', 'LogTwo', 'LogThree']) await createLead(name);
+    await drain(h, { retryDelaysMs: [3_600_000], maxRounds: 1 });
+    const token = admin.accessToken;
+    const failed = await json(await h.request('GET', `/api/webhooks/${id}/deliveries?status=failed`, { token }));
+    expect(failed.data.map((d: any) => d.status)).toEqual(['failed']);
+    const succeeded = await json(await h.request('GET', `/api/webhooks/${id}/deliveries?status=succeeded`, { token }));
+    expect(succeeded.data.map((d: any) => d.status)).toEqual(['succeeded', 'succeeded']);
+
+    const first = await json(await h.request('GET', `/api/webhooks/${id}/deliveries?limit=2`, { token }));
+    expect(first.data).toHaveLength(2);
+    const cursor = encodeURIComponent(first.pagination.nextCursor);
+    const second = await json(await h.request('GET', `/api/webhooks/${id}/deliveries?limit=2&cursor=${cursor}`, { token }));
+    expect(second.data).toHaveLength(1);
+    expect(second.pagination.nextCursor).toBeNull();
+    const all = [...first.data, ...second.data];
+    expect(new Set(all.map((d: any) => d.id)).size).toBe(3);
+    const created = all.map((d: any) => Date.parse(d.createdAt));
+    expect(created).toEqual([...created].sort((a, b) => b - a));
   });
 
   it('sends only subscribed events; deal stage and status changes raise their own events', async () => {
@@ -240,6 +291,10 @@ describe('delivery', () => {
     expect(h.emails.some((e) => e.to === 'admin@acme.example' && e.subject.includes('webhook endpoint was disabled'))).toBe(true);
     const audit = await h.raw.query<{ actor_type: string }>(`select actor_type from audit_logs where action = 'webhook.disabled' and resource_id = $1`, [id]);
     expect(audit).toEqual([{ actor_type: 'system' }]);
+
+    // Re-enabling starts afresh: no failure count carried over to trip the next disable at once.
+    const reenabled = await h.request('PATCH', `/api/webhooks/${id}`, { token: admin.accessToken, body: { enabled: true } });
+    expect((await json(reenabled)).data).toMatchObject({ enabled: true, consecutiveFailures: 0, failingSince: null, disabledAt: null, disabledReason: null });
   });
 
   it('redelivers a delivered event on request (same webhook-id, new attempt in the log)', async () => {

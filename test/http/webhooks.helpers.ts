@@ -92,12 +92,12 @@ export function drain(h: Harness, overrides: Partial<DeliveryOptions> & { maxRou
   });
 }
 
-/** Creates an endpoint as `token`'s user; returns its id and secret. */
+/** Creates an endpoint as `token`'s user; returns its id, secret, body and the 201 response (for its headers). */
 export async function createEndpoint(h: Harness, token: string, body: Record<string, unknown>) {
   const res = await h.request('POST', '/api/webhooks', { token, body: { eventTypes: ['*'], ...body } });
   expect(res.status, await res.clone().text()).toBe(201);
   const { data } = await json(res);
-  return { id: data.id as string, secret: data.secret as string, data };
+  return { id: data.id as string, secret: data.secret as string, data, res };
 }
 
 export const eventsOf = (received: Received[]) => received.map((r) => JSON.parse(r.body) as { type: string; timestamp: string; data: Record<string, any> });
