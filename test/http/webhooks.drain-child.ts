@@ -1,7 +1,7 @@
 /**
- * The delivery worker as a separate process for the kill test in
- * webhooks.happy.test.ts: drains DATABASE_URL's outbox in small batches, one
- * delivery at a time, with a short lease, until killed.
+ * The delivery worker as a separate process for the SIGKILL test in
+ * test/e2e/webhook-kill.test.ts: drains DATABASE_URL's outbox in small
+ * batches, one delivery at a time, with a short lease, until killed.
  */
 import { loadConfig } from '../../src/config.ts';
 import { openPostgres } from '../../src/db/postgres.ts';
