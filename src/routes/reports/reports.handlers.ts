@@ -40,11 +40,9 @@ export const pipeline: Handler<'pipeline'> = async (c) => {
         .from(stages)
         .leftJoin(
           deals,
-          and(
-            eq(deals.tenantId, stages.tenantId),
-            eq(deals.stageId, stages.id),
-            query.status === 'all' ? undefined : eq(deals.status, query.status),
-            ownerFilter(principal, deals.ownerId),
+          s.where(
+            deals,
+            and(eq(deals.stageId, stages.id), query.status === 'all' ? undefined : eq(deals.status, query.status), ownerFilter(principal, deals.ownerId)),
           ),
         )
         .where(s.where(stages, sql`${stages.pipelineId} = ${pipelineId}`))
