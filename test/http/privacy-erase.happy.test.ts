@@ -31,10 +31,10 @@ beforeAll(async () => {
   acme = await h.tenantId('acme');
   ids.lead = await post('/api/leads', { firstName: 'Ann', lastName: 'Lee', email: EMAIL, company: 'Erase Ltd' });
   ids.contact = await post('/api/contacts', { firstName: 'Ann', lastName: 'Lee', email: email.toUpperCase() });
-  ids.bystander = await post('/api/leads', { firstName: 'Bob', lastName: 'Stays', email: 'bob@erase.example' });
+  ids.bystander = await post('/api/leads', { firstName: 'Ann', lastName: 'Stays', email: 'ann.stays@erase.example' });
   ids.leadActivity = await post('/api/activities', { type: 'call', subject: 'Call with Ann Lee', relatedTo: { type: 'lead', id: ids.lead } });
   ids.contactActivity = await post('/api/activities', { type: 'email', subject: 'Sent the offer', relatedTo: { type: 'contact', id: ids.contact } });
-  ids.otherActivity = await post('/api/activities', { type: 'note', subject: 'Bob called', relatedTo: { type: 'lead', id: ids.bystander } });
+  ids.otherActivity = await post('/api/activities', { type: 'note', subject: 'Ann called', relatedTo: { type: 'lead', id: ids.bystander } });
   const patch = await h.request('PATCH', `/api/leads/${ids.lead}`, { token: admin.accessToken, body: { lastName: 'Lee-Smith', score: 5 } });
   expect(patch.status).toBe(200);
 });
@@ -76,13 +76,14 @@ describe('POST /api/privacy/erase', () => {
     expect(JSON.stringify(rows)).toContain('[erased]');
   });
 
-  it('touches nobody else: the bystander and their activity keep their rows and audit diffs', async () => {
+  it('touches nobody else: the bystander, another Ann, and their activity keep their rows and audit diffs, first name included', async () => {
     expect(await count('select count(*)::int as n from leads where id = $1', [ids.bystander])).toBe(1);
     expect(await count('select count(*)::int as n from activities where id = $1', [ids.otherActivity])).toBe(1);
     const after = await h.raw.query('select id, changes, content_hash from audit_logs where resource_id = any($1) order by seq', [
       [ids.bystander, ids.otherActivity],
     ]);
     expect(after).toEqual(before.bystanderAudit);
+    expect(JSON.stringify(after)).toContain('"Ann"');
   });
 
   it('appends exactly one chained privacy.erased event that proves each redaction by its hashes', async () => {

@@ -19,7 +19,8 @@ const textArray = (values: string[]) => sql`array(select jsonb_array_elements_te
 /**
  * What identifies the person in audit diffs: strings containing the email or
  * a full name are erased anywhere; strings equal to a first or last name only
- * in rows about the erased records.
+ * in the rows audit_redact picks (about the erased records, or holding the
+ * email or a full name), so another "Ann" elsewhere in the log keeps hers.
  */
 export function redactionTerms(email: string, people: { firstName: string; lastName: string }[]) {
   const contains = new Set([email]);
@@ -32,35 +33,29 @@ export function redactionTerms(email: string, people: { firstName: string; lastN
   return { contains: [...contains], equals: [...equals] };
 }
 
+/** The activities of the erased records of one type (none when there are none). */
+const activitiesOf = (type: 'lead' | 'contact', records: { id: string }[]) =>
+  records.length
+    ? and(
+        eq(activities.relatedType, type),
+        inArray(
+          activities.relatedId,
+          records.map((r) => r.id),
+        ),
+      )
+    : undefined;
+
 export const erase: RouteHandler<typeof routes.erase, AppEnv> = async (c) => {
   const email = c.req.valid('json').email.trim().toLowerCase();
   const result = await c.get('tenantDb').transaction(async (s) => {
-    const gone = { id: leads.id, firstName: leads.firstName, lastName: leads.lastName };
-    const erasedLeads = await s.delete(leads, eq(sql`lower(${leads.email})`, email)).returning(gone);
+    const erasedLeads = await s
+      .delete(leads, eq(sql`lower(${leads.email})`, email))
+      .returning({ id: leads.id, firstName: leads.firstName, lastName: leads.lastName });
     const erasedContacts = await s
       .delete(contacts, eq(sql`lower(${contacts.email})`, email))
       .returning({ id: contacts.id, firstName: contacts.firstName, lastName: contacts.lastName });
-    const related = [
-      erasedLeads.length
-        ? and(
-            eq(activities.relatedType, 'lead'),
-            inArray(
-              activities.relatedId,
-              erasedLeads.map((r) => r.id),
-            ),
-          )
-        : undefined,
-      erasedContacts.length
-        ? and(
-            eq(activities.relatedType, 'contact'),
-            inArray(
-              activities.relatedId,
-              erasedContacts.map((r) => r.id),
-            ),
-          )
-        : undefined,
-    ].filter((condition) => condition !== undefined);
-    const erasedActivities = related.length ? await s.delete(activities, or(...related)).returning({ id: activities.id }) : [];
+    const related = or(activitiesOf('lead', erasedLeads), activitiesOf('contact', erasedContacts));
+    const erasedActivities = related ? await s.delete(activities, related).returning({ id: activities.id }) : [];
 
     const people = [...erasedLeads, ...erasedContacts];
     const { contains, equals } = redactionTerms(email, people);
