@@ -15,7 +15,7 @@ export const exportTenant = createRoute({
   security,
   summary: "Download the tenant's data (zip of NDJSON files)",
   description:
-    'A zip streamed as it is read: one NDJSON file per resource (tenant.ndjson with plan and subscription state, users without password hashes, api_keys without key hashes, accounts, contacts, leads, pipelines, stages, deals, activities, custom_field_definitions, security_events, audit_logs), then manifest.json (format and schema version, generatedAt, record count per file, tables left out and why). Each resource is read in id-ordered batches of 1,000, each batch its own transaction: a record changed during a long download appears as it was when its batch was read. Audited as `tenant.exported`.',
+    'A zip streamed as it is read: one NDJSON file per resource (tenant.ndjson with plan and subscription state, users without password hashes, api_keys without key hashes, accounts, contacts, leads, pipelines, stages, deals, activities, custom_field_definitions, security_events, webhook_endpoints without their secrets, audit_logs), then manifest.json (format and schema version, generatedAt, record count per file, tables left out and why). Each resource is read in id-ordered batches of 1,000, each batch its own transaction: a record changed during a long download appears as it was when its batch was read. Audited as `tenant.exported`.',
   middleware: [admin] as const,
   responses: {
     200: {
