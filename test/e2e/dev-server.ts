@@ -5,11 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/**
- * `npm run dev`'s Node entry as a developer runs it (development mode:
- * generated secrets, demo seed), on a free port and a fresh DATA_DIR, for
- * tests that drive the real server from outside (browser, example scripts).
- */
+/** The Node server as a real process, for tests that drive it from outside. */
 export const root = fileURLToPath(new URL('../..', import.meta.url));
 export const bin = (name: string) => join(root, 'node_modules', '.bin', name);
 const BOOT_TIMEOUT_MS = 90_000; // PGlite initdb + migrations + demo seed on a cold DATA_DIR
@@ -32,69 +28,70 @@ export function isolatedEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   return { ...env, ...extra };
 }
 
-export interface DevServer {
+/**
+ * src/node.ts as its own process on a free port and a fresh DATA_DIR, run by
+ * node itself (tsx as an --import hook, no wrapper process), so signals reach
+ * it directly and its exit code is its own. Resolves once /health answers.
+ */
+export interface ServerProcess {
   base: string;
+  pid: number;
   dataDir: string;
   output(): string;
+  /** Resolves when the process has exited. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  kill(signal: NodeJS.Signals): void;
+  /** SIGTERM, then SIGKILL after 15 s; removes the data directory. */
   stop(): Promise<void>;
 }
 
-export async function startDevServer(): Promise<DevServer> {
+export async function startNode(extra: Record<string, string>, bootTimeoutMs = BOOT_TIMEOUT_MS): Promise<ServerProcess> {
   const started = Date.now();
-  const dataDir = mkdtempSync(join(tmpdir(), 'crm-dev-server-'));
+  const dataDir = mkdtempSync(join(tmpdir(), 'crm-server-'));
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn(bin('tsx'), ['src/node.ts'], {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/node.ts'], {
     cwd: root,
-    env: isolatedEnv({ PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir }),
-    detached: true, // tsx runs node as a child: signal the whole group
+    env: isolatedEnv({ PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, ...extra }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
   const collect = (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-8_000);
+    output = (output + chunk.toString()).slice(-16_000);
   };
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
-  let exitInfo: string | undefined;
-  const exited = new Promise<void>((resolve) =>
+  let done = false;
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => {
-      exitInfo = `exited with ${signal ?? code}`;
-      resolve();
+      done = true;
+      resolve({ code, signal });
     }),
   );
-  const signalGroup = (signal: NodeJS.Signals) => {
-    if (child.pid && exitInfo === undefined) {
-      try {
-        process.kill(-child.pid, signal);
-      } catch {
-        /* already gone */
-      }
-    }
+  const kill = (signal: NodeJS.Signals) => {
+    if (!done) child.kill(signal);
   };
-  const killOnExit = () => signalGroup('SIGKILL'); // if vitest dies before stop()
+  const killOnExit = () => kill('SIGKILL'); // if vitest dies before stop()
   process.once('exit', killOnExit);
-
   const stop = async () => {
-    signalGroup('SIGTERM'); // the entry closes PGlite on SIGTERM
-    const stopped = await Promise.race([exited.then(() => true), new Promise((r) => setTimeout(r, 10_000, false))]);
+    kill('SIGTERM');
+    const stopped = await Promise.race([exited.then(() => true), new Promise((r) => setTimeout(r, 15_000, false))]);
     if (!stopped) {
-      signalGroup('SIGKILL');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
+      kill('SIGKILL');
+      await exited;
     }
     process.off('exit', killOnExit);
     rmSync(dataDir, { recursive: true, force: true });
   };
 
-  const deadline = started + BOOT_TIMEOUT_MS;
   for (;;) {
-    if (exitInfo) {
+    if (done) {
       await stop();
-      throw new Error(`dev server ${exitInfo} before /health answered:\n${output}`);
+      throw new Error(`server exited before /health answered:\n${output}`);
     }
-    if (Date.now() > deadline) {
+    if (Date.now() > started + bootTimeoutMs) {
       await stop();
-      throw new Error(`/health not ready within ${BOOT_TIMEOUT_MS} ms:\n${output}`);
+      throw new Error(`/health not ready within ${bootTimeoutMs} ms:\n${output}`);
     }
     try {
       if ((await fetch(`${base}/health`, { signal: AbortSignal.timeout(2_000) })).ok) break;
@@ -103,6 +100,18 @@ export async function startDevServer(): Promise<DevServer> {
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  console.log(`[dev server] ${base} ready after ${Date.now() - started} ms`);
-  return { base, dataDir, output: () => output, stop };
+  return { base, pid: child.pid as number, dataDir, output: () => output, exited, kill, stop };
+}
+
+export type DevServer = ServerProcess;
+
+/**
+ * `npm run dev`'s Node entry as a developer runs it (development mode:
+ * generated secrets, demo seed), for the browser and example-script tests.
+ */
+export async function startDevServer(): Promise<DevServer> {
+  const started = Date.now();
+  const server = await startNode({});
+  console.log(`[dev server] ${server.base} ready after ${Date.now() - started} ms`);
+  return server;
 }
