@@ -1,6 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { webhookEndpoints } from '../db/schema/index.ts';
 import type { Scoped } from '../db/scoped.ts';
+import { rowsOf } from './audit-chain.ts';
 import { newMessageId } from './webhook-signing.ts';
 
 const crud = (resource: string) => [`${resource}.created`, `${resource}.updated`, `${resource}.deleted`, `${resource}.imported`];
@@ -31,9 +32,7 @@ export type EventType = (typeof eventTypes)[number];
  */
 export async function emitEvent(s: Scoped, type: EventType, data: unknown, onlyEndpoint?: string): Promise<string | null> {
   const { id, statement } = outboxStatement(s, type, data, onlyEndpoint);
-  const rows = await statement;
-  const list = (rows as unknown as { rows?: unknown[] }).rows ?? (rows as unknown as unknown[]);
-  return list.length ? id : null;
+  return rowsOf(await statement).length ? id : null;
 }
 
 /** emitEvent for callers that do not need the event id: the statement goes out with COMMIT (s.defer). */

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { rowsOf } from '../../src/lib/audit-chain.ts';
 import { createHarness, type Harness, json, type Session } from '../harness.ts';
 import { createKey, expectError } from './api-keys.helpers.ts';
 import { createEndpoint, drain, startReceiver } from './webhooks.helpers.ts';
@@ -75,8 +76,7 @@ describe('tenant isolation', () => {
 
   it('RLS: the app role sees only its tenant; the worker role may read and claim deliveries but nothing else', async () => {
     const asTenant = await h.db.transaction(other.tenantId, (q) => q.execute(sql`select count(*)::int as n from webhook_deliveries`));
-    const rows = (asTenant as unknown as { rows?: { n: number }[] }).rows ?? (asTenant as unknown as { n: number }[]);
-    expect(rows[0]!.n).toBe(0);
+    expect(rowsOf<{ n: number }>(asTenant)[0]!.n).toBe(0);
     for (const table of ['webhook_endpoints', 'webhook_events', 'users', 'leads']) {
       await expect(
         h.db.transaction(null, async (q) => {
