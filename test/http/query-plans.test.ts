@@ -115,4 +115,12 @@ describe('a large tenant walks the sort index (no Sort node)', () => {
     expect(plan).toMatch(/Index Scan|Index Only Scan/);
     expect(plan).not.toMatch(/\bSort\b/);
   });
+
+  it.each(['', '&sort=-score', '&sort=lastName'])('the next page (%s) starts at its cursor in the index condition, not in a filter', async (sort) => {
+    const first = await h.request('GET', `/api/leads?limit=25${sort}`, { token: admin.accessToken });
+    const { nextCursor } = (await first.json()).pagination;
+    const plan = (await plansFor(`/api/leads?limit=25${sort}&cursor=${nextCursor}`)).find((p) => p.includes(' on leads'));
+    expect(plan).toMatch(/Index Cond: .*ROW\(/);
+    expect(plan).not.toMatch(/(^|\n)\s*Filter:/);
+  });
 });

@@ -45,9 +45,9 @@ describe('keyset pagination helper', () => {
     const next = keysetPage(newestFirst(users), { limit: 2, cursor });
     expect(next.where).toBeDefined();
     const query = dialect.sqlToQuery(next.where!);
-    expect(query.sql).toBe('("users"."created_at" < $1 or ("users"."created_at" = $2 and "users"."id" < $3))');
+    expect(query.sql).toBe('("users"."created_at", "users"."id") < ($1, $2)');
     const last = rows[1]!;
-    expect(query.params.map(String)).toEqual([last.createdAt.toISOString(), last.createdAt.toISOString(), last.id]);
+    expect(query.params.map(String)).toEqual([last.createdAt.toISOString(), last.id]);
   });
 
   it('rejects malformed cursors with validation_error on the cursor field', () => {
