@@ -56,7 +56,10 @@ describe('GET /api/audit-logs: invalid input', () => {
 describe('GET /api/security-events: invalid input', () => {
   it('refuses an unknown format and paging on CSV', async () => {
     expect((await get('/api/security-events?format=pdf')).status).toBe(400);
-    expect((await get('/api/security-events?format=csv&cursor=abc')).status).toBe(400);
+    const paged = await get('/api/security-events?format=csv&cursor=abc');
+    expect(paged.status).toBe(400);
+    expect((await json(paged)).details).toEqual([{ field: 'cursor', message: 'not accepted with CSV' }]);
+    expect(await h.raw.query(`select 1 from audit_logs where action = 'security_event.exported'`)).toEqual([]);
   });
 
   it('the export routes have no pages and refuse unknown parameters', async () => {
