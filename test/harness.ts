@@ -115,6 +115,8 @@ export { DEMO_PASSWORD, DEMO_TENANTS, demoEmail };
 export interface HarnessOptions {
   /** The rate-limit store (default: a fresh in-memory one); e.g. a Redis store shared by two harnesses. */
   rateLimits?: RateLimitStore;
+  /** Stands in for the email provider (default: appends to `h.emails` at once), e.g. to hold sends back. */
+  notifier?: Notifier;
 }
 
 export async function createHarness(envOverrides: Record<string, string> = {}, options: HarnessOptions = {}): Promise<Harness> {
@@ -142,7 +144,7 @@ export async function createHarness(envOverrides: Record<string, string> = {}, o
   const logs: string[] = [];
   const emails: EmailMessage[] = [];
   const logger = createLogger(config.LOG_LEVEL, (line) => logs.push(line));
-  const notifier: Notifier = { sendEmail: async (m) => void emails.push(m) };
+  const notifier: Notifier = options.notifier ?? { sendEmail: async (m) => void emails.push(m) };
   const rateLimits = options.rateLimits ?? memoryRateLimitStore();
   await seedDemo(database, nativeHasher, config.BCRYPT_COST);
   const app = createApp({
