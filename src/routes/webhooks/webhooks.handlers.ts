@@ -138,7 +138,6 @@ export const rotateSecret: Handler<'rotateSecret'> = async (c) => {
   const tenantDb = c.get('tenantDb');
   const { secret, secretEncrypted } = await newSecret(c, tenantDb.tenantId);
   const row = await tenantDb.transaction(async (s) => {
-    await find(s, id);
     const [after] = await s.update(webhookEndpoints, { secretEncrypted, updatedAt: new Date() }, eq(webhookEndpoints.id, id)).returning();
     if (!after) throw notFound('Webhook');
     await audit(c, s, { action: 'webhook.secret_rotated', resourceType: 'webhook', resourceId: id });
