@@ -30,7 +30,7 @@ type Callback = (err: Error | null, result: unknown) => void;
  */
 function countRoundTrips(client: pg.PoolClient, onRoundTrip: () => void) {
   let inFlight = 0;
-  const send = client.query.bind(client) as (...args: unknown[]) => unknown;
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
   const done = () => void inFlight--;
   client.query = ((config: unknown, values?: unknown, callback?: unknown) => {
     if (inFlight++ === 0) onRoundTrip();
@@ -40,9 +40,9 @@ function countRoundTrips(client: pg.PoolClient, onRoundTrip: () => void) {
         done();
         cb(err, result);
       };
-    if (typeof values === 'function') return send(config, wrap(values as Callback));
-    if (typeof callback === 'function') return send(config, values, wrap(callback as Callback));
-    const result = send(config, values) as Promise<unknown>;
+    if (typeof values === 'function') return query(config, wrap(values as Callback));
+    if (typeof callback === 'function') return query(config, values, wrap(callback as Callback));
+    const result = query(config, values) as Promise<unknown>;
     result.then(done, done);
     return result;
   }) as typeof client.query;
@@ -100,6 +100,14 @@ export function openPostgres(options: PostgresOptions): { database: Database; po
     }
   }
 
+  /** Sends COMMIT behind the statements and waits for all of them; a failed one aborts the transaction (COMMIT then rolls back), and the first failure is thrown. */
+  async function commitAfter(client: pg.PoolClient, opened: Promise<unknown>, statements: Promise<unknown>[]): Promise<unknown[]> {
+    const settled = await Promise.allSettled([opened, ...statements, client.query('commit')]);
+    const failed = settled.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    return settled.slice(1, -1).map((r) => (r as PromiseFulfilledResult<unknown>).value);
+  }
+
   const database: Database = {
     transaction: (tenantId, fn) =>
       withTransaction(tenantId, async (client, opened) => {
@@ -116,22 +124,13 @@ export function openPostgres(options: PostgresOptions): { database: Database; po
           throw error;
         }
         // The deferred statements are already on the wire: COMMIT joins their round trip.
-        const settled = await Promise.allSettled([opened, ...deferred, client.query('commit')]);
-        // A failed statement aborts the transaction (its COMMIT then rolls back): report the first failure.
-        const failed = settled.find((r) => r.status === 'rejected');
-        if (failed) throw failed.reason;
+        await commitAfter(client, opened, deferred);
         return result;
       }),
     batch: (tenantId, build) =>
       withTransaction(tenantId, async (client, opened) => {
-        // then() sends a drizzle query at once, so all of them and the COMMIT leave together.
-        const sent = build(handle(client)).map((query) => new Promise((resolve, reject) => query.then(resolve, reject)));
-        const commit = client.query('commit');
-        const settled = await Promise.allSettled([opened, ...sent, commit]);
-        // A failed statement aborts the transaction (its COMMIT then rolls back): report the first failure.
-        const failed = settled.find((r) => r.status === 'rejected');
-        if (failed) throw failed.reason;
-        return settled.slice(1, -1).map((r) => (r as PromiseFulfilledResult<unknown>).value) as never;
+        // All of them and the COMMIT leave together.
+        return (await commitAfter(client, opened, build(handle(client)).map(send))) as never;
       }),
     ping: async () => {
       await pool.query('select 1');
