@@ -54,8 +54,13 @@ describe('GET /api/audit-logs: invalid input', () => {
 });
 
 describe('GET /api/security-events: invalid input', () => {
-  it('refuses an unknown format and paging on CSV', async () => {
+  it('refuses an unknown format, an unknown parameter (a mistyped filter would list or export everything) and paging on CSV', async () => {
     expect((await get('/api/security-events?format=pdf')).status).toBe(400);
+    for (const query of ['typ=tenant_mismatch', 'format=csv&typ=tenant_mismatch']) {
+      const res = await get(`/api/security-events?${query}`);
+      expect(res.status, query).toBe(400);
+      expect((await json(res)).details.map((d: { field: string }) => d.field)).toContain('typ');
+    }
     const paged = await get('/api/security-events?format=csv&cursor=abc');
     expect(paged.status).toBe(400);
     expect((await json(paged)).details).toEqual([{ field: 'cursor', message: 'not accepted with CSV' }]);

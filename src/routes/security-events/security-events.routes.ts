@@ -43,10 +43,12 @@ export const list = createRoute({
     'Newest first. `format=csv` (or `Accept: text/csv`) answers as `GET /api/security-events/export`. Events older than SECURITY_EVENT_RETENTION_DAYS are pruned by the retention job.',
   middleware: [authorize('security_events', 'read')] as const,
   request: {
-    query: paginationQuery.extend({
-      ...typeFilter,
-      format: z.enum(['json', 'csv']).optional().openapi({ description: '`csv` (or `Accept: text/csv`) answers as GET /api/security-events/export' }),
-    }),
+    query: paginationQuery
+      .extend({
+        ...typeFilter,
+        format: z.enum(['json', 'csv']).optional().openapi({ description: '`csv` (or `Accept: text/csv`) answers as GET /api/security-events/export' }),
+      })
+      .strict(),
   },
   responses: {
     200: jsonContent(z.object({ data: z.array(securityEventSchema), pagination: paginationSchema }), 'A page of events'),
