@@ -31,7 +31,7 @@ beforeAll(async () => {
 async function measure(method: string, path: string, token: string, body?: unknown) {
   const { result: res, roundTrips, statements } = await h.countRoundTrips(() => h.request(method, path, { token, body }));
   expect(res.status).toBeLessThan(300);
-  return { roundTrips, statements };
+  return { result: res, roundTrips, statements };
 }
 
 describe('round trips per request', () => {
@@ -62,7 +62,12 @@ describe('round trips per request', () => {
   // A write's checks (reference, custom-field definitions, plan lock and counts, the locked current row) and the
   // write itself are pipelined behind BEGIN; the audit and outbox rows go out with COMMIT (s.defer).
   it('POST /api/leads: two round trips (checks + insert, then audit + outbox + COMMIT), no credential read', async () => {
-    const { roundTrips, statements } = await measure('POST', '/api/leads', admin.accessToken, { firstName: 'Grace', lastName: 'Hopper' });
+    const { result, roundTrips, statements } = await measure('POST', '/api/leads', admin.accessToken, { firstName: 'Grace', lastName: 'Hopper' });
+    // The deferred audit row was committed with the lead, not merely sent.
+    const { id } = (await json(result)).data;
+    expect(await h.raw.query(`select action from audit_logs where resource_id = $1`, [id])).toEqual([{ action: 'lead.created' }]);
+    // h.raw cleared the credential cache; warm it again for the next measurement.
+    await h.request('GET', '/api/leads?limit=1', { token: admin.accessToken });
     expect(statements.some((s) => /^insert into "leads"/.test(s))).toBe(true);
     expect(statements.some((s) => /^insert into "audit_logs"/.test(s))).toBe(true);
     expect(statements.some((s) => /insert into webhook_events/.test(s))).toBe(true);
