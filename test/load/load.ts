@@ -6,7 +6,7 @@ import { loadConfig } from '../../src/config.ts';
 import type { Role } from '../../src/db/schema/index.ts';
 import { TokenService } from '../../src/lib/tokens.ts';
 import { bin, root } from '../e2e/dev-server.ts';
-import { createScratchDatabase } from '../scratch-db.ts';
+import type { ScratchDatabase } from '../scratch-db.ts';
 import { JWT_SECRET, PLATFORM_KEY, startServer } from '../server-process.ts';
 
 /**
@@ -58,10 +58,9 @@ const rssKb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
 const pick = <T>(xs: T[]): T | undefined => xs[Math.floor(Math.random() * xs.length)];
 
-export async function runLoad(options: LoadOptions): Promise<LoadReport> {
+/** Runs on `scratch` (from createScratchDatabase('crm_load')) and drops it at the end. */
+export async function runLoad(scratch: ScratchDatabase, options: LoadOptions): Promise<LoadReport> {
   const log = options.log ?? (() => {});
-  const scratch = await createScratchDatabase('crm_load');
-  if ('skip' in scratch) throw new Error(scratch.skip);
   const dbName = new URL(scratch.url).pathname.slice(1);
   const admin = new pg.Client({ connectionString: scratch.url });
   let server: Awaited<ReturnType<typeof startServer>> | undefined;

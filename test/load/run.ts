@@ -1,4 +1,5 @@
 import { parseCli } from '../../scripts/cli/common.ts';
+import { createScratchDatabase } from '../scratch-db.ts';
 import { runLoad } from './load.ts';
 
 const usage = `Usage: npm run test:load [-- --duration 60 --tenants 50 --concurrency 32]
@@ -19,7 +20,12 @@ const values = parseCli(usage, {
   concurrency: { type: 'string', default: '32' },
 });
 
-const report = await runLoad({
+const scratch = await createScratchDatabase('crm_load');
+if ('skip' in scratch) {
+  console.error(scratch.skip);
+  process.exit(1);
+}
+const report = await runLoad(scratch, {
   durationMs: Number(values.duration) * 1000,
   tenants: Number(values.tenants),
   concurrency: Number(values.concurrency),
