@@ -7,7 +7,7 @@
 import { copyFileSync, mkdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { SCALAR_BUNDLE_PATH } from '../src/routes/docs/docs.index.ts';
+import { SCALAR_BUNDLE_PATH } from '../src/lib/docs-bundle.ts';
 
 export const DOCS_ASSETS_DIR = 'dist/assets';
 

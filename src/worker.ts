@@ -5,12 +5,12 @@ import { createNeonDatabase } from './db/neon.ts';
 import { runRetention } from './jobs/retention.ts';
 import { drainWebhooks } from './jobs/webhook-delivery.ts';
 import type { AppDeps } from './lib/context.ts';
+import { SCALAR_BUNDLE_PATH } from './lib/docs-bundle.ts';
 import { createLogger, type Logger } from './lib/logger.ts';
 import { notifierFromConfig } from './lib/notifier.ts';
 import { jsHasher } from './lib/passwords-js.ts';
 import { memoryRateLimitStore } from './lib/rate-limit.ts';
 import { upstashRateLimitStore } from './lib/rate-limit-upstash.ts';
-import { SCALAR_BUNDLE_PATH } from './routes/docs/docs.index.ts';
 
 /**
  * Cloudflare Workers entry: wires the platform's bindings into the one app

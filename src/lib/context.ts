@@ -4,7 +4,7 @@ import type { Database } from '../db/client.ts';
 import type { Role } from '../db/schema/index.ts';
 import type { TenantDb } from '../db/scoped.ts';
 import type { TenantSummary } from '../db/tenants.ts';
-import type { DocsBundleLoader } from '../routes/docs/docs.index.ts';
+import type { DocsBundleLoader } from './docs-bundle.ts';
 import type { Logger } from './logger.ts';
 import type { Notifier } from './notifier.ts';
 import type { PasswordHasher } from './passwords.ts';

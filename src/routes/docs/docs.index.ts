@@ -1,15 +1,6 @@
 import { Scalar } from '@scalar/hono-api-reference';
+import { type DocsBundleLoader, SCALAR_BUNDLE_PATH } from '../../lib/docs-bundle.ts';
 import { createRouter } from '../../lib/openapi.ts';
-
-/** Where the page loads Scalar's browser bundle from when this origin serves it. */
-export const SCALAR_BUNDLE_PATH = '/docs/scalar.js';
-
-/**
- * Reads the standalone browser bundle of `@scalar/api-reference` (pinned in
- * package.json). Node and Deno read it from node_modules; Workers from the
- * static-assets binding.
- */
-export type DocsBundleLoader = () => Promise<Uint8Array<ArrayBuffer> | ArrayBuffer | string>;
 
 /**
  * GET /docs, the interactive API reference (Scalar) for /openapi.json, and

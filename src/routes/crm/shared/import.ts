@@ -9,7 +9,7 @@ import { audit } from '../../../lib/audit.ts';
 import type { AppEnv, Principal } from '../../../lib/context.ts';
 import { ApiError } from '../../../lib/errors.ts';
 import { type EventType, emitEvent } from '../../../lib/events.ts';
-import { dataEnvelope, errorResponses, jsonContent } from '../../../lib/openapi.ts';
+import { dataEnvelope, errorResponses, groupDigits, jsonContent } from '../../../lib/openapi.ts';
 import { fitToLimit } from '../../../lib/plan-limits.ts';
 import { hasFeature, limitOfResource } from '../../../lib/plans.ts';
 import { authenticate } from '../../../middleware/authenticate.ts';
@@ -108,7 +108,7 @@ export function registerImport<T extends CrmTable>(router: OpenAPIHono<AppEnv>, 
     tags: [`${crm.singular}s`],
     summary: `Import ${resource} (JSON array or CSV)`,
     description: [
-      `Up to ${MAX_IMPORT_ROWS.toLocaleString('en')} rows, each validated like a create. Rows whose ${key} matches an existing ${action} (case-insensitively) update it; the others are created.`,
+      `Up to ${groupDigits(MAX_IMPORT_ROWS)} rows, each validated like a create. Rows whose ${key} matches an existing ${action} (case-insensitively) update it; the others are created.`,
       'CSV: the first line names the columns (the create fields; exported read-only columns such as `id` are ignored); empty cells are left unset; `customFields` is a JSON object.',
       'All-or-nothing: any invalid row is a 400 listing every row error and writes nothing. With `?partial=true` the valid rows are written and the failed ones reported.',
       ...(countedLimit
