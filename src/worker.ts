@@ -1,5 +1,5 @@
 import type { ExecutionContext } from 'hono';
-import { type App, createApp } from './app.ts';
+import type { App } from './app.ts';
 import { type Config, loadConfig } from './config.ts';
 import { createNeonDatabase } from './db/neon.ts';
 import { runRetention } from './jobs/retention.ts';
@@ -15,15 +15,16 @@ import { upstashRateLimitStore } from './lib/rate-limit-upstash.ts';
 /**
  * Cloudflare Workers entry: wires the platform's bindings into the one app
  * (wrangler.toml documents every binding). Never import Node-only modules
- * here (`pg`, PGlite, `@node-rs/bcrypt`, `node:fs`, src/server.ts).
+ * here (`pg`, PGlite, `@node-rs/bcrypt`, `node:fs`, src/server.ts), nor
+ * statically anything that loads a router: src/app.ts is imported on the
+ * first request, so startup and cron-only isolates never build the routes.
  */
 export type WorkerEnv = Record<string, unknown>;
 
-// Building the app validates config and compiles routes: do it once per
-// isolate, keyed by the env object (workerd hands every request the same one).
-const apps = new WeakMap<object, App>();
-// The bindings the app was built with, for the cron jobs.
+// Once per isolate, keyed by the env object (workerd hands every request the
+// same one): the bindings, shared by the app and the cron jobs, and the app.
 const depsOf = new WeakMap<object, AppDeps>();
+const apps = new WeakMap<object, Promise<App>>();
 
 /**
  * Upstash from the bindings (shared by every isolate and location); without
@@ -40,7 +41,10 @@ function rateLimitStore(config: Config, logger: Logger) {
   return memoryRateLimitStore();
 }
 
-function buildApp(env: WorkerEnv): App {
+/** Validates the config and opens the bindings; throws naming what is missing or invalid. */
+function depsFor(env: WorkerEnv): AppDeps {
+  const built = depsOf.get(env);
+  if (built) return built;
   // [vars] and secrets arrive as strings; other binding kinds are not config.
   const vars = Object.fromEntries(Object.entries(env).filter(([, v]) => typeof v === 'string' && v !== '')) as Record<string, string>;
   const config = loadConfig(vars);
@@ -57,10 +61,17 @@ function buildApp(env: WorkerEnv): App {
     docsBundle: docsBundleFromAssets(env.ASSETS),
   };
   depsOf.set(env, deps);
+  return deps;
+}
+
+/** Every route's schemas are built when src/app.ts loads (~100 ms of CPU): on the first request, not at startup. */
+async function buildApp(env: WorkerEnv): Promise<App> {
+  const deps = depsFor(env);
+  const { createApp } = await import('./app.ts');
   return createApp(deps);
 }
 
-/** Cron triggers (wrangler.toml [triggers]) by schedule; each job gets the app's bindings. */
+/** Cron triggers (wrangler.toml [triggers]) by schedule; each job gets the bindings, never the app. */
 const cronJobs: Record<string, (deps: AppDeps) => Promise<unknown>> = {
   // The webhook outbox, every minute. No DNS check here: fetch from Workers cannot reach private ranges.
   '* * * * *': (deps) => drainWebhooks({ ...deps, maxRounds: 20 }),
@@ -86,27 +97,29 @@ function docsBundleFromAssets(assets: unknown) {
 }
 
 export default {
-  fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Response | Promise<Response> {
+  fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Promise<Response> {
     let app = apps.get(env);
     if (!app) {
-      try {
-        app = buildApp(env);
-      } catch (err) {
+      app = buildApp(env);
+      apps.set(env, app);
+      // A failed build is not kept: the next request tries again.
+      app.catch(() => apps.delete(env));
+    }
+    return app.then(
+      (built) => built.fetch(request, env, ctx),
+      (err: unknown) => {
         // The message names the missing or invalid bindings, never their values.
         console.error(String((err as Error).message ?? err));
         return Response.json(
           { error: 'internal_error', message: 'The service is misconfigured', requestId: crypto.randomUUID(), timestamp: new Date().toISOString() },
           { status: 500 },
         );
-      }
-      apps.set(env, app);
-    }
-    return app.fetch(request, env, ctx);
+      },
+    );
   },
 
   scheduled(controller: { cron: string }, env: WorkerEnv, ctx: ExecutionContext): void {
-    if (!depsOf.has(env)) apps.set(env, buildApp(env));
-    const deps = depsOf.get(env) as AppDeps;
+    const deps = depsFor(env);
     const job = cronJobs[controller.cron];
     if (!job) {
       deps.logger.error('no job for this cron trigger', { cron: controller.cron });
