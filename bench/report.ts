@@ -27,7 +27,15 @@ export interface Results {
     import?: { rows: number; seconds: number; rssBeforeMb: number; rssAfterMb: number };
   };
   bcrypt: { cost: number; nativePerSec: number; bcryptjsPerSec: number; ratio: number } | null;
-  worker: { rawBytes: number; gzipBytes: number; stripeInBundle: boolean; stripeAtStartup: boolean | null; startupMs: number | null } | null;
+  worker: {
+    rawBytes: number;
+    gzipBytes: number;
+    stripeInBundle: boolean;
+    stripeAtStartup: boolean | null;
+    startupMs: number | null;
+    /** Wall ms the first request of a fresh isolate takes over the next ones (it loads the routes). */
+    firstRequestMs: number | null;
+  } | null;
   targets: { target: string; measured: string; met: boolean | null }[];
 }
 
@@ -91,7 +99,8 @@ export function targetsOf(r: Results): Results['targets'] {
     w ? `${Math.round(w.gzipBytes / 1024)} KiB gzip (Stripe SDK ${stripe})` : null,
     !!w && w.gzipBytes <= 400 * 1024 && w.stripeAtStartup !== true,
   );
-  add('Worker startup <= 50 ms', w?.startupMs != null ? `${w.startupMs} ms` : null, w?.startupMs != null && w.startupMs <= 50);
+  const firstRequest = w?.firstRequestMs != null ? `; first request +${w.firstRequestMs} ms wall (builds the routes)` : '';
+  add('Worker startup <= 50 ms', w?.startupMs != null ? `${w.startupMs} ms CPU${firstRequest}` : null, w?.startupMs != null && w.startupMs <= 50);
 
   const b = r.bcrypt;
   add('native bcrypt >= 2 x bcryptjs logins/s', b ? `${b.nativePerSec}/s vs ${b.bcryptjsPerSec}/s (x${b.ratio})` : null, !!b && b.ratio >= 2);

@@ -5,7 +5,7 @@
  * Node server as in production and the bare-Hono ceiling beside it, drives
  * both with autocannon, runs pgbench on the same SQL, counts database round
  * trips per endpoint in-process, and measures memory (export/import), bcrypt,
- * the Worker bundle and its startup. Writes <out>/results.json and, on a full
+ * the Worker bundle, its startup and its first request. Writes <out>/results.json and, on a full
  * run, the generated part of BENCHMARKS.md. See README "Benchmarks".
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
@@ -17,7 +17,9 @@ import { parseArgs, promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import autocannon from 'autocannon';
 import type { Context } from 'hono';
+import { Miniflare } from 'miniflare';
 import pg from 'pg';
+import { unstable_readConfig } from 'wrangler';
 import { createApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { migratePostgres, openPostgres } from '../src/db/postgres.ts';
@@ -80,6 +82,7 @@ const SERVER_ENV = {
 
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -529,7 +532,45 @@ function startupCpuMs(profile: { nodes: { id: number; callFrame: { functionName:
   return round((busy * interval) / 1000, 1);
 }
 
-/** The Worker bundle as deployed (minified, gzip) and its startup, from wrangler. */
+/**
+ * What the first request of a fresh isolate costs over the next ones: the
+ * Worker imports src/app.ts (every route's schemas) then, not at startup.
+ * Wall time of GET /health through Miniflare's workerd, which exposes no
+ * per-request CPU time: per isolate, the first request minus the median of
+ * the next ten; the median of three isolates. No database is reached.
+ */
+async function firstRequestMs(dir: string): Promise<number> {
+  const config = unstable_readConfig({ config: join(ROOT, 'wrangler.toml') });
+  const bindings = { ...config.vars, ...SECRETS, DATABASE_URL: 'postgresql://bench@127.0.0.1:9/unused', LOG_LEVEL: 'error' };
+  const extra: number[] = [];
+  for (let isolate = 0; isolate < 3; isolate++) {
+    const mf = new Miniflare({
+      modules: true,
+      scriptPath: join(dir, 'worker.js'),
+      modulesRoot: dir,
+      compatibilityDate: config.compatibility_date,
+      compatibilityFlags: config.compatibility_flags,
+      bindings,
+    });
+    try {
+      await mf.ready;
+      const times: number[] = [];
+      for (let i = 0; i < 11; i++) {
+        const t0 = performance.now();
+        const res = await mf.dispatchFetch('http://localhost/health');
+        await res.arrayBuffer();
+        if (!res.ok) throw new Error(`GET /health: HTTP ${res.status}`);
+        times.push(performance.now() - t0);
+      }
+      extra.push((times[0] as number) - median(times.slice(1)));
+    } finally {
+      await mf.dispose();
+    }
+  }
+  return round(median(extra), 1);
+}
+
+/** The Worker bundle as deployed (minified, gzip), its startup from wrangler and its first request in workerd. */
 async function workerRuns(): Promise<Results['worker']> {
   const dir = mkdtempSync(join(tmpdir(), 'crm-worker-'));
   const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' };
@@ -551,7 +592,13 @@ async function workerRuns(): Promise<Results['worker']> {
     } catch (err) {
       log(`wrangler check startup failed: ${(err as Error).message.split('\n')[0]}`);
     }
-    const result = { rawBytes: code.length, gzipBytes: gzipSync(code).length, stripeInBundle, stripeAtStartup, startupMs };
+    let firstRequest: number | null = null;
+    try {
+      firstRequest = await firstRequestMs(dir);
+    } catch (err) {
+      log(`first request in Miniflare failed: ${(err as Error).message.split('\n')[0]}`);
+    }
+    const result = { rawBytes: code.length, gzipBytes: gzipSync(code).length, stripeInBundle, stripeAtStartup, startupMs, firstRequestMs: firstRequest };
     log(`worker: ${JSON.stringify(result)}`);
     return result;
   } finally {
