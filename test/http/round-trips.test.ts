@@ -92,6 +92,65 @@ describe('round trips per request', () => {
   });
 });
 
+// The other resources' checks (references, a unique email or domain) go out with the write; only values
+// that need an answer first cost more: deal placement (the stage row) and custom-field values (their definitions).
+describe('round trips per write of the other resources', () => {
+  let accountId: string;
+  let pipelineId: string;
+  const body = async (res: Response) => (await json(res)).data;
+  const write = async (method: string, path: string, payload: unknown) => {
+    const { result, roundTrips, statements } = await measure(method, path, admin.accessToken, payload);
+    return { data: await body(result), roundTrips, statements };
+  };
+
+  beforeAll(async () => {
+    accountId = (await body(await h.request('POST', '/api/accounts', { token: admin.accessToken, body: { name: 'Trips Inc', domain: 'trips.example' } }))).id;
+    const stages = [{ name: 'Open', probability: 10 }, { name: 'Won', probability: 100 }];
+    pipelineId = (await body(await h.request('POST', '/api/pipelines', { token: admin.accessToken, body: { name: 'Trips', stages } }))).id;
+  });
+
+  it('contacts: create and update with an account reference and a unique email, two each', async () => {
+    const created = await write('POST', '/api/contacts', { firstName: 'Kay', lastName: 'Trips', email: 'kay@trips.example', accountId });
+    expect(created.statements.some((s) => /^select .* from "accounts"/.test(s))).toBe(true);
+    expect(created.statements.some((s) => /lower\("contacts"\."email"\)/.test(s))).toBe(true);
+    expect(created.roundTrips).toBe(trips(2));
+    const updated = await write('PATCH', `/api/contacts/${created.data.id}`, { email: 'kay2@trips.example', accountId });
+    expect(updated.data.email).toBe('kay2@trips.example');
+    expect(updated.roundTrips).toBe(trips(2));
+  });
+
+  it('accounts: create and update with a unique domain, two each', async () => {
+    const created = await write('POST', '/api/accounts', { name: 'Trips Two', domain: 'two.trips.example' });
+    expect(created.statements.some((s) => /lower\("accounts"\."domain"\)/.test(s))).toBe(true);
+    expect(created.roundTrips).toBe(trips(2));
+    expect((await write('PATCH', `/api/accounts/${created.data.id}`, { domain: 'three.trips.example' })).roundTrips).toBe(trips(2));
+  });
+
+  it('activities: create and update related to an account, two each', async () => {
+    const created = await write('POST', '/api/activities', { type: 'call', subject: 'Intro', relatedTo: { type: 'account', id: accountId } });
+    expect(created.data.relatedTo).toEqual({ type: 'account', id: accountId });
+    expect(created.roundTrips).toBe(trips(2));
+    expect((await write('PATCH', `/api/activities/${created.data.id}`, { subject: 'Intro call', relatedTo: { type: 'account', id: accountId } })).roundTrips).toBe(trips(2));
+  });
+
+  it('deals: create waits for its stage row (three), as does an update (the row decides the status rules)', async () => {
+    const created = await write('POST', '/api/deals', { name: 'Trips deal', amount: 1000, currency: 'EUR', pipelineId, accountId });
+    expect(created.data.stageId).toEqual(expect.any(String));
+    expect(created.roundTrips).toBe(trips(3));
+    expect((await write('PATCH', `/api/deals/${created.data.id}`, { amount: 1200 })).roundTrips).toBe(trips(3));
+  });
+
+  it('custom-field values wait for their definitions (three); a create without values checks them in its first round trip', async () => {
+    const field = await h.request('POST', '/api/custom-fields', { token: admin.accessToken, body: { resource: 'contacts', key: 'tier', label: 'Tier', type: 'text' } });
+    expect(field.status).toBe(201);
+    const withValues = await write('POST', '/api/contacts', { firstName: 'Cy', lastName: 'Fields', customFields: { tier: 'gold' } });
+    expect(withValues.data.customFields).toEqual({ tier: 'gold' });
+    expect(withValues.roundTrips).toBe(trips(3));
+    expect((await write('PATCH', `/api/contacts/${withValues.data.id}`, { customFields: { tier: 'silver' } })).roundTrips).toBe(trips(3));
+    expect((await write('POST', '/api/contacts', { firstName: 'No', lastName: 'Values' })).roundTrips).toBe(trips(2));
+  });
+});
+
 describe('what goes out with COMMIT still decides the outcome', () => {
   const leadsNamed = async (name: string) => (await h.raw.query<{ n: number }>('select count(*)::int as n from leads where first_name = $1', [name]))[0]?.n;
 

@@ -1,7 +1,6 @@
 import { accountSizes, accounts } from '../../../db/schema/index.ts';
 import { withImportExport } from '../shared/bulk.ts';
 import { type CrmResourceConfig, crmResource } from '../shared/resource.ts';
-import { assertUnique } from '../shared/unique.ts';
 import { accountSchema, createAccountSchema, updateAccountSchema } from './accounts.schemas.ts';
 
 const config = {
@@ -21,10 +20,7 @@ const config = {
   ownOnlyRoles: [],
   customFields: 'accounts',
   embedActivities: 'account',
-  prepare: async ({ s, input, existing }) => {
-    await assertUnique(s, accounts, 'domain', accounts.domain, input.domain, existing);
-    return { ...input };
-  },
+  unique: { field: 'domain', column: accounts.domain },
 } satisfies CrmResourceConfig<typeof accounts>;
 
 export default withImportExport(crmResource(config), { crm: config, key: 'domain' });

@@ -1,7 +1,6 @@
 import { isNotNull, isNull, sql } from 'drizzle-orm';
 import { accounts, activities, activityTypes, contacts, deals, leads, relatedTypes } from '../../../db/schema/index.ts';
 import { toApi } from '../shared/records.ts';
-import { assertReferences } from '../shared/references.ts';
 import { crmResource } from '../shared/resource.ts';
 import { activitySchema, createActivitySchema, toActivity, updateActivitySchema } from './activities.schemas.ts';
 
@@ -36,11 +35,13 @@ const router = crmResource({
   ownOnlyRoles: ['sales_user', 'support_user'],
   serialize: (row) => toActivity(toApi(row)),
   // relatedTo must name a record of the caller's tenant; stored as related_type/related_id.
-  async prepare({ s, input }) {
+  references: (input) => {
+    const { relatedTo } = input as { relatedTo: RelatedTo };
+    return relatedTo ? [['relatedTo.id', relatedTables[relatedTo.type], relatedTo.id]] : [];
+  },
+  columns: (input) => {
     const { relatedTo, ...values } = input as Record<string, unknown> & { relatedTo: RelatedTo };
-    if (relatedTo === undefined) return values;
-    if (relatedTo) await assertReferences(s, [['relatedTo.id', relatedTables[relatedTo.type], relatedTo.id]]);
-    return { ...values, relatedType: relatedTo?.type ?? null, relatedId: relatedTo?.id ?? null };
+    return relatedTo === undefined ? values : { ...values, relatedType: relatedTo?.type ?? null, relatedId: relatedTo?.id ?? null };
   },
 });
 

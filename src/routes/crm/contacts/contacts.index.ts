@@ -1,8 +1,6 @@
 import { accounts, contacts } from '../../../db/schema/index.ts';
 import { withImportExport } from '../shared/bulk.ts';
-import { assertReferences } from '../shared/references.ts';
 import { type CrmResourceConfig, crmResource } from '../shared/resource.ts';
-import { assertUnique } from '../shared/unique.ts';
 import { contactSchema, createContactSchema, updateContactSchema } from './contacts.schemas.ts';
 
 const config = {
@@ -20,11 +18,8 @@ const config = {
   ownOnlyRoles: ['sales_user', 'support_user'],
   customFields: 'contacts',
   embedActivities: 'contact',
-  prepare: async ({ s, input, existing }) => {
-    await assertReferences(s, [['accountId', accounts, input.accountId as string | null | undefined]]);
-    await assertUnique(s, contacts, 'email', contacts.email, input.email, existing);
-    return { ...input };
-  },
+  references: (input) => [['accountId', accounts, input.accountId as string | null | undefined]],
+  unique: { field: 'email', column: contacts.email },
 } satisfies CrmResourceConfig<typeof contacts>;
 
 export default withImportExport(crmResource(config), { crm: config, key: 'email', references: [['accountId', accounts]] });

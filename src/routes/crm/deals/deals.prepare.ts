@@ -57,12 +57,18 @@ function closing(input: Input, existing: DealRow | null): Input {
   return out;
 }
 
-/** The deals factory's `prepare` hook, also used by lead conversion: references, pipeline/stage placement and status rules. */
+/**
+ * The deals factory's `prepare` hook, also used by lead conversion: references, pipeline/stage placement and
+ * status rules. The reference checks and the stage lookup go out together; the references are read first.
+ */
 export async function prepareDeal({ s, input, existing }: { s: Scoped; input: Input; existing: DealRow | null }): Promise<Input> {
-  await assertReferences(s, [
+  const references = assertReferences(s, [
     ['pipelineId', pipelines, input.pipelineId as string | undefined],
     ['contactId', contacts, input.contactId as string | null | undefined],
     ['accountId', accounts, input.accountId as string | null | undefined],
   ]);
-  return { ...input, ...(await placement(s, input, existing)), ...closing(input, existing) };
+  const placed = placement(s, input, existing);
+  placed.catch(() => {});
+  await references;
+  return { ...input, ...(await placed), ...closing(input, existing) };
 }

@@ -34,18 +34,16 @@ function valueSchema(def: Definition): z.ZodType {
 }
 
 /**
- * Validates custom field values against the tenant's definitions for the
- * resource. `null` clears a value. On create, required fields must be present.
+ * The custom-field values to store: `values` merged into `current` (null on a
+ * create, where required fields must be present) and checked against the
+ * tenant's definitions for the resource. `null` clears a value.
  */
-export async function validateCustomFields(
-  s: Scoped,
-  resource: CustomFieldResource,
+export async function mergeCustomFields(
+  definitions: PromiseLike<Definition[]>,
   values: Record<string, unknown> | undefined,
   current: Record<string, unknown> | null,
-): Promise<Record<string, unknown> | undefined> {
-  const defs = await customFieldDefinitionsOf(s, resource);
-  if (values === undefined && current !== null) return undefined;
-  const { merged, details } = checkCustomFields(defs, values, current);
+): Promise<Record<string, unknown>> {
+  const { merged, details } = checkCustomFields(await definitions, values, current);
   if (details.length) throw new ApiError('validation_error', details[0]?.message ?? 'Invalid custom fields', details);
   return merged;
 }
@@ -53,7 +51,7 @@ export async function validateCustomFields(
 export const customFieldDefinitionsOf = (s: Scoped, resource: CustomFieldResource) =>
   s.select(customFieldDefinitions, { where: eq(customFieldDefinitions.resource, resource) });
 
-/** The checks of validateCustomFields against definitions already loaded (bulk import validates many rows against one read). */
+/** The checks of mergeCustomFields against definitions already loaded (bulk import validates many rows against one read). */
 export function checkCustomFields(
   defs: Definition[],
   values: Record<string, unknown> | undefined,

@@ -18,11 +18,12 @@ import { authenticate } from '../../../middleware/authenticate.ts';
 import { authorize } from '../../../middleware/authorize.ts';
 import { idempotency } from '../../../middleware/idempotency.ts';
 import { normalizeActivities, type RecentActivity, recentActivitiesSql } from './activities-embed.ts';
-import { type CustomFieldResource, checkCustomFields, customFieldDefinitionsOf, customFieldFilters, validateCustomFields } from './custom-fields.ts';
+import { type CustomFieldResource, customFieldDefinitionsOf, customFieldFilters, mergeCustomFields } from './custom-fields.ts';
 import { exampleIds } from './fields.ts';
 import { type FilterSpec, listQuery, listQuerySchema } from './list-query.ts';
 import { checkIfMatch, etagOf, stale, toApi } from './records.ts';
-import { assertReferences } from './references.ts';
+import { assertReferences, type Reference } from './references.ts';
+import { assertUnique } from './unique.ts';
 
 /** The columns every CRM table has. */
 export type CrmTable = TenantTable & {
@@ -61,10 +62,17 @@ export interface CrmResourceConfig<
   serialize?: (row: Row) => Record<string, unknown>;
   /** GET /{id} embeds recent activities related to the record. */
   embedActivities?: (typeof relatedTypes)[number];
+  /** Other records the input names (besides ownerId), checked to exist in the caller's tenant: a contact's accountId. */
+  references?: (input: Input) => Reference[];
+  /** A column unique per tenant, case-insensitively like its index: a clash is a 409 naming the field. */
+  unique?: { field: string; column: AnyPgColumn };
+  /** Columns derived from the input alone, no database answer needed (activities: relatedTo to relatedType/relatedId). */
+  columns?: (input: Input) => Input;
   /**
-   * Resource-specific checks and derived columns, inside the write transaction:
-   * receives the validated input (and the current row on update), returns the
-   * columns to write.
+   * Columns that need database answers before the write (deals: pipeline and
+   * stage placement): receives the validated input (and the current row on
+   * update), returns the columns to write. The write waits for it, which costs
+   * a round trip; resources that can do without one use `columns`.
    */
   prepare?: (ctx: { s: Scoped; c: Context<AppEnv>; input: Input; existing: Row | null }) => Promise<Input>;
   /** Webhook events an update raises besides `<resource>.updated` (deals: stage_changed, won, lost). */
@@ -223,28 +231,29 @@ export function crmResource<T extends CrmTable, C extends z.ZodObject, U extends
     }
   }
 
-  /**
-   * A write whose columns are the input itself (no resource hook, no custom-field values to merge) is sent
-   * right behind its checks instead of after them: one round trip for checks and write. A failed check then
-   * throws, which rolls the write back; checks are read first, so the error is the one the checks give.
-   */
-  const writesInputAsIs = (input: Input) => !config.prepare && input.customFields === undefined;
+  /** The tenant's custom-field definitions apply to this resource (the feature is in the plan). */
+  const customFieldsOf = (principal: Principal) =>
+    config.customFields && hasFeature(principal.tenant.plan, 'customFields') ? config.customFields : undefined;
 
-  /** Shared by create and update after the row is known: resource hook and custom fields (references already sent). */
-  async function columnsToWrite(s: Scoped, c: Context<AppEnv>, input: Input, existing: Row | null): Promise<Input> {
-    const principal = c.get('principal');
-    const values: Input = config.prepare ? await config.prepare({ s, c, input, existing }) : { ...input };
-    if (config.customFields && hasFeature(principal.tenant.plan, 'customFields')) {
-      const merged = await validateCustomFields(
-        s,
-        config.customFields,
-        input.customFields as Input | undefined,
-        existing ? ((existing.customFields as Input) ?? {}) : null,
-      );
-      if (merged !== undefined) values.customFields = merged;
-    }
-    return values;
+  /**
+   * The checks against other rows (owner and other references, uniqueness), all sent at once and read in
+   * order: one round trip, shared with whatever is sent behind them. A failure throws, which rolls back
+   * any write already sent behind them.
+   */
+  function sendChecks(s: Scoped, input: Input, id: string | null): Promise<void> {
+    const references = assertReferences(s, [['ownerId', users, ownerField(input)], ...(config.references?.(input) ?? [])]);
+    const unique = config.unique ? assertUnique(s, table, config.unique.field, config.unique.column, input[config.unique.field], id) : null;
+    unique?.catch(() => {});
+    return references.then(() => unique ?? undefined);
   }
+
+  /**
+   * Without a `prepare` hook or custom-field values to merge, the columns to write follow from the input
+   * alone: the write is sent right behind its checks instead of after their answers, so checks and write
+   * share one round trip. Checks are still read first, so errors are the ones the checks give.
+   */
+  const writesWithoutAnswers = (input: Input) => !config.prepare && input.customFields === undefined;
+  const columnsOf = (input: Input) => (config.columns ? config.columns(input) : { ...input });
 
   const router = createRouter();
   router.use('*', authenticate, idempotency);
@@ -289,27 +298,28 @@ export function crmResource<T extends CrmTable, C extends z.ZodObject, U extends
     const created = await c.get('tenantDb').transaction(async (s) => {
       const owned: Input = { ownerId: principal.userId, ...input };
       assertAllowed(principal, owned, null);
-      const references = assertReferences(s, [['ownerId', users, ownerField(owned)]]);
-      references.catch(() => {});
+      const checks = sendChecks(s, owned, null);
+      const cf = customFieldsOf(principal);
+      // Read even without values: a create must supply the required fields.
+      const definitions = cf ? send(customFieldDefinitionsOf(s, cf)) : null;
+      const room = countedLimit ? reserve(s, countedLimit) : null;
+      room?.catch(() => {});
       let row: Row | undefined;
-      if (writesInputAsIs(owned)) {
-        const cf = config.customFields && hasFeature(principal.tenant.plan, 'customFields') ? config.customFields : undefined;
-        const definitions = cf ? send(customFieldDefinitionsOf(s, cf)) : null;
-        const room = countedLimit ? reserve(s, countedLimit) : null;
-        room?.catch(() => {});
+      if (writesWithoutAnswers(owned)) {
         // What the custom-field check would merge for a create without values: nothing.
-        const inserted = send(s.insert(table, { ...owned, ...(cf && { customFields: {} }) } as never).returning());
-        await references;
-        if (definitions) {
-          const { details } = checkCustomFields(await definitions, undefined, null);
-          if (details.length) throw new ApiError('validation_error', details[0]?.message ?? 'Invalid custom fields', details);
-        }
+        const inserted = send(s.insert(table, { ...columnsOf(owned), ...(cf && { customFields: {} }) } as never).returning());
+        await checks;
+        if (definitions) await mergeCustomFields(definitions, undefined, null);
         await room;
         [row] = (await inserted) as Row[];
       } else {
-        await references;
-        const values = await columnsToWrite(s, c, owned, null);
-        if (countedLimit) await reserve(s, countedLimit);
+        // Sent before the checks are read, so its queries share their round trip.
+        const prepared = config.prepare?.({ s, c, input: owned, existing: null });
+        prepared?.catch(() => {});
+        await checks;
+        const values = prepared ? await prepared : columnsOf(owned);
+        if (definitions) values.customFields = await mergeCustomFields(definitions, owned.customFields as Input | undefined, null);
+        await room;
         [row] = (await s.insert(table, values as never).returning()) as Row[];
       }
       if (!row) throw new Error(`${resource} insert returned nothing`);
@@ -330,22 +340,27 @@ export function crmResource<T extends CrmTable, C extends z.ZodObject, U extends
       // Locked so concurrent writers queue: without If-Match the later one applies on top (last write wins),
       // with a stale If-Match it sees the new version and gets 412.
       const locked = send(s.select(table, { where: eq(table.id, id), limit: 1, lock: 'no key update' }));
-      const references = assertReferences(s, [['ownerId', users, ownerField(input)]]);
-      references.catch(() => {});
+      const checks = sendChecks(s, input, id);
+      const cf = input.customFields !== undefined ? customFieldsOf(principal) : undefined;
+      const definitions = cf ? send(customFieldDefinitionsOf(s, cf)) : null;
       // Runs after the lock on the server, so the row is the one just read: the version predicate is implied.
-      const speculative = writesInputAsIs(input)
-        ? send(s.update(table, { ...input, version: sql`${table.version} + 1`, updatedAt: new Date() } as never, eq(table.id, id)).returning())
+      const speculative = writesWithoutAnswers(input)
+        ? send(s.update(table, { ...columnsOf(input), version: sql`${table.version} + 1`, updatedAt: new Date() } as never, eq(table.id, id)).returning())
         : null;
       const [existing] = (await locked) as Row[];
       if (!existing) throw notFound(singular);
       checkIfMatch(c, existing);
       assertAllowed(principal, input, existing);
-      await references;
       let row: Row | undefined;
       if (speculative) {
+        await checks;
         [row] = (await speculative) as Row[];
       } else {
-        const values = await columnsToWrite(s, c, input, existing);
+        const prepared = config.prepare?.({ s, c, input, existing });
+        prepared?.catch(() => {});
+        await checks;
+        const values = prepared ? await prepared : columnsOf(input);
+        if (definitions) values.customFields = await mergeCustomFields(definitions, input.customFields as Input, (existing.customFields as Input) ?? {});
         [row] = (await s
           .update(
             table,
