@@ -105,7 +105,10 @@ describe('round trips per write of the other resources', () => {
 
   beforeAll(async () => {
     accountId = (await body(await h.request('POST', '/api/accounts', { token: admin.accessToken, body: { name: 'Trips Inc', domain: 'trips.example' } }))).id;
-    const stages = [{ name: 'Open', probability: 10 }, { name: 'Won', probability: 100 }];
+    const stages = [
+      { name: 'Open', probability: 10 },
+      { name: 'Won', probability: 100 },
+    ];
     pipelineId = (await body(await h.request('POST', '/api/pipelines', { token: admin.accessToken, body: { name: 'Trips', stages } }))).id;
   });
 
@@ -130,7 +133,9 @@ describe('round trips per write of the other resources', () => {
     const created = await write('POST', '/api/activities', { type: 'call', subject: 'Intro', relatedTo: { type: 'account', id: accountId } });
     expect(created.data.relatedTo).toEqual({ type: 'account', id: accountId });
     expect(created.roundTrips).toBe(trips(2));
-    expect((await write('PATCH', `/api/activities/${created.data.id}`, { subject: 'Intro call', relatedTo: { type: 'account', id: accountId } })).roundTrips).toBe(trips(2));
+    expect(
+      (await write('PATCH', `/api/activities/${created.data.id}`, { subject: 'Intro call', relatedTo: { type: 'account', id: accountId } })).roundTrips,
+    ).toBe(trips(2));
   });
 
   it('deals: create waits for its stage row (three), as does an update (the row decides the status rules)', async () => {
@@ -141,7 +146,10 @@ describe('round trips per write of the other resources', () => {
   });
 
   it('custom-field values wait for their definitions (three); a create without values checks them in its first round trip', async () => {
-    const field = await h.request('POST', '/api/custom-fields', { token: admin.accessToken, body: { resource: 'contacts', key: 'tier', label: 'Tier', type: 'text' } });
+    const field = await h.request('POST', '/api/custom-fields', {
+      token: admin.accessToken,
+      body: { resource: 'contacts', key: 'tier', label: 'Tier', type: 'text' },
+    });
     expect(field.status).toBe(201);
     const withValues = await write('POST', '/api/contacts', { firstName: 'Cy', lastName: 'Fields', customFields: { tier: 'gold' } });
     expect(withValues.data.customFields).toEqual({ tier: 'gold' });

@@ -232,8 +232,7 @@ export function crmResource<T extends CrmTable, C extends z.ZodObject, U extends
   }
 
   /** The tenant's custom-field definitions apply to this resource (the feature is in the plan). */
-  const customFieldsOf = (principal: Principal) =>
-    config.customFields && hasFeature(principal.tenant.plan, 'customFields') ? config.customFields : undefined;
+  const customFieldsOf = (principal: Principal) => (config.customFields && hasFeature(principal.tenant.plan, 'customFields') ? config.customFields : undefined);
 
   /**
    * The checks against other rows (owner and other references, uniqueness), all sent at once and read in
