@@ -3,13 +3,18 @@ import { dealStatuses } from '../../../db/schema/index.ts';
 import { customFieldsInput } from '../shared/custom-fields.ts';
 import { exampleIds, exampleTimestamps, idField, optionalText, timestampsSchema } from '../shared/fields.ts';
 
-/** ISO 4217 codes the runtime knows (Node, Deno and Workers all ship the list). */
-const currencies: ReadonlySet<string> = new Set(Intl.supportedValuesOf('currency'));
+/**
+ * ISO 4217 codes the runtime knows (Node, Deno and Workers all ship the list).
+ * Read on first use: on Workers the first Intl call initialises ICU, which
+ * would otherwise be paid by every isolate's first request, deal or not.
+ */
+let currencies: ReadonlySet<string> | undefined;
+const isCurrency = (code: string) => (currencies ??= new Set(Intl.supportedValuesOf('currency'))).has(code);
 
 export const currencyField = z
   .string()
   .regex(/^[A-Z]{3}$/, 'currency must be 3 uppercase letters (ISO 4217)')
-  .refine((code) => currencies.has(code), 'currency is not an ISO 4217 code')
+  .refine(isCurrency, 'currency is not an ISO 4217 code')
   .openapi({ example: 'USD' });
 
 /** Integer minor units; capped where JSON numbers stop being exact. */
