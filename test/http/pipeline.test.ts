@@ -125,6 +125,18 @@ describe('request id, headers, CORS', () => {
     expect(evil.headers.get('access-control-allow-origin')).toBeNull();
   });
 
+  it('answers a cross-origin request with its CORS headers, and every response says it varies by Origin', async () => {
+    const cross = await h.request('GET', '/health', { headers: { origin: 'https://app.example.com' } });
+    expect(cross.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
+    expect(cross.headers.get('access-control-expose-headers')).toContain('X-Request-ID');
+    expect(cross.headers.get('vary')).toBe('Origin');
+    for (const res of [await h.request('GET', '/health'), await h.request('GET', '/api/nope')]) {
+      expect(res.headers.get('vary')).toBe('Origin');
+      expect(res.headers.get('access-control-allow-origin')).toBeNull();
+      expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    }
+  });
+
   it('logs one structured line per request without secrets', async () => {
     const before = h.logs.length;
     await h.request('POST', '/api/auth/login', {
