@@ -1,5 +1,6 @@
 import { and, eq, lt } from 'drizzle-orm';
 import { createMiddleware } from 'hono/factory';
+import type { StatusCode } from 'hono/utils/http-status';
 import { idempotencyKeys } from '../db/schema/crm.ts';
 import { actorOf } from '../lib/access.ts';
 import type { AppEnv } from '../lib/context.ts';
@@ -49,9 +50,10 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
     if (existing.state === 'running') {
       throw new ApiError('conflict', 'A request with this Idempotency-Key is still being processed');
     }
-    return new Response(existing.responseBody, {
-      status: existing.responseStatus ?? 200,
-      headers: { ...existing.responseHeaders, 'Idempotent-Replayed': 'true' },
+    // Through the context, so this request's own headers (X-Request-ID, RateLimit, Vary) are added.
+    return c.newResponse(existing.responseBody, (existing.responseStatus ?? 200) as StatusCode, {
+      ...existing.responseHeaders,
+      'Idempotent-Replayed': 'true',
     });
   }
 

@@ -68,8 +68,9 @@ async function enforce(c: Context<AppEnv>, policies: Policy[], next: Next) {
   if (refused.length) {
     throw new ApiError('rate_limit_exceeded', `Too many requests (limit: ${refused.join(', ')}); retry after the time in Retry-After`, undefined, headers);
   }
-  await next();
+  // Set before the handler runs: appended to a finished response, they would make hono copy it.
   for (const [name, value] of Object.entries(headers)) c.header(name, value, { append: true });
+  await next();
 }
 
 /** Global per-IP limit, before anything else is known about the request. */

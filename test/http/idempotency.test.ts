@@ -21,6 +21,11 @@ describe('Idempotency-Key', () => {
     expect(first.status).toBe(201);
     expect(again.status).toBe(201);
     expect(again.headers.get('idempotent-replayed')).toBe('true');
+    // The replay is this request's answer: its own request id, rate-limit state and Vary, not the stored ones.
+    expect(again.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(again.headers.get('x-request-id')).not.toBe(first.headers.get('x-request-id'));
+    expect(again.headers.get('ratelimit')).toMatch(/^"ip";r=\d+/);
+    expect(again.headers.get('vary')).toBe('Origin');
     expect(again.headers.get('location')).toBe(first.headers.get('location'));
     expect(await json(again)).toEqual(await json(first));
     expect(await countLeads('Once')).toBe(1);
