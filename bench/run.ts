@@ -52,7 +52,7 @@ const plan = QUICK
       leadsPerTenant: 1_000,
       large: 100_000,
       duration: 8,
-      warmup: 1,
+      warmup: 3,
       connections: [1, 8, 32],
       deepPages: 400,
       importRows: 10_000,
@@ -354,41 +354,48 @@ async function serverRuns(results: Results) {
     if (listStatement && wants('ceiling')) {
       ceiling = await startProcess('bench/ceiling.ts', { BENCH_DATABASE_URL: BENCH_URL, CEILING_QUERY: JSON.stringify({ ...listStatement, tenantId }) });
     }
+    const ceilingScenario: Scenario = { name: 'ceiling', path: '/ceiling', token: '' };
+    /** One ceiling load; with the load section, run right before the list load it is compared with, so both see the same machine. */
+    const measureCeiling = async (connections: number) => {
+      if (!ceiling) return undefined;
+      const run = { connections, ...(await load(ceiling.url, ceilingScenario, connections, plan.duration)) };
+      results.ceiling.push(run);
+      log(`ceiling x${connections}: ${JSON.stringify(run)}`);
+      return run;
+    };
     try {
       if (ceiling) {
         results.ceiling = [];
-        const s: Scenario = { name: 'ceiling', path: '/ceiling', token: '' };
-        await load(ceiling.url, s, 8, plan.warmup);
-        for (const connections of plan.connections) {
-          results.ceiling.push({ connections, ...(await load(ceiling.url, s, connections, plan.duration)) });
-          log(`ceiling x${connections}: ${JSON.stringify(results.ceiling.at(-1))}`);
-        }
+        await load(ceiling.url, ceilingScenario, 8, plan.warmup);
+        if (!wants('load')) for (const connections of plan.connections) await measureCeiling(connections);
       }
       if (listStatement && PGBENCH && wants('pgbench')) results.pgbench = await pgbenchRuns(listStatement, tenantId);
+
+      if (wants('load')) {
+        results.load = [];
+        for (const s of scenarios) {
+          await load(server.url, s, 8, plan.warmup);
+          for (const connections of plan.connections) {
+            const ceilingRun = s.ceiling ? await measureCeiling(connections) : undefined;
+            const rssBeforeMb = rssMb(pid);
+            const r = await load(server.url, s, connections, plan.duration);
+            results.load.push({
+              name: s.name,
+              connections,
+              ...r,
+              rssBeforeMb,
+              rssAfterMb: rssMb(pid),
+              ratioToCeiling: ceilingRun?.reqPerSec ? round(r.reqPerSec / ceilingRun.reqPerSec) : null,
+            });
+            log(`${s.name} x${connections}: ${JSON.stringify(results.load.at(-1))}`);
+          }
+        }
+        await owner.query(`delete from leads where tenant_id = $1 and first_name = 'Bench' and last_name = 'Create'`, [tenantId]);
+        // The next run starts from the same table: no dead rows from the creates, fresh statistics.
+        await owner.query('vacuum (analyze) leads');
+      }
     } finally {
       await ceiling?.stop();
-    }
-
-    if (wants('load')) {
-      results.load = [];
-      for (const s of scenarios) {
-        await load(server.url, s, 8, plan.warmup);
-        for (const connections of plan.connections) {
-          const rssBeforeMb = rssMb(pid);
-          const r = await load(server.url, s, connections, plan.duration);
-          const ceilingRun = s.ceiling ? results.ceiling.find((c: Results['ceiling'][number]) => c.connections === connections) : undefined;
-          results.load.push({
-            name: s.name,
-            connections,
-            ...r,
-            rssBeforeMb,
-            rssAfterMb: rssMb(pid),
-            ratioToCeiling: ceilingRun?.reqPerSec ? round(r.reqPerSec / ceilingRun.reqPerSec) : null,
-          });
-          log(`${s.name} x${connections}: ${JSON.stringify(results.load.at(-1))}`);
-        }
-      }
-      await owner.query(`delete from leads where tenant_id = $1 and first_name = 'Bench' and last_name = 'Create'`, [tenantId]);
     }
 
     if (wants('memory')) results.memory = await memoryRuns(server.url, pid, largeToken, owner);
