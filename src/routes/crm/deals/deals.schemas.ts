@@ -9,7 +9,10 @@ import { exampleIds, exampleTimestamps, idField, optionalText, timestampsSchema 
  * would otherwise be paid by every isolate's first request, deal or not.
  */
 let currencies: ReadonlySet<string> | undefined;
-const isCurrency = (code: string) => (currencies ??= new Set(Intl.supportedValuesOf('currency'))).has(code);
+function isCurrency(code: string): boolean {
+  currencies ??= new Set(Intl.supportedValuesOf('currency'));
+  return currencies.has(code);
+}
 
 export const currencyField = z
   .string()
