@@ -145,7 +145,7 @@ describe('round trips per write of the other resources', () => {
     expect((await write('PATCH', `/api/deals/${created.data.id}`, { amount: 1200 })).roundTrips).toBe(trips(3));
   });
 
-  it('custom-field values wait for their definitions (three); a create without values checks them in its first round trip', async () => {
+  it('custom-field values wait for their definitions (at most three); a create without values checks them in its first round trip', async () => {
     const field = await h.request('POST', '/api/custom-fields', {
       token: admin.accessToken,
       body: { resource: 'contacts', key: 'tier', label: 'Tier', type: 'text' },
@@ -153,7 +153,9 @@ describe('round trips per write of the other resources', () => {
     expect(field.status).toBe(201);
     const withValues = await write('POST', '/api/contacts', { firstName: 'Cy', lastName: 'Fields', customFields: { tier: 'gold' } });
     expect(withValues.data.customFields).toEqual({ tier: 'gold' });
-    expect(withValues.roundTrips).toBe(trips(3));
+    // At most 3: on a plan without a record limit the limit counts are not awaited, so the INSERT can join them.
+    expect(withValues.roundTrips).toBeLessThanOrEqual(trips(3));
+    expect(withValues.roundTrips).toBeGreaterThanOrEqual(trips(2));
     expect((await write('PATCH', `/api/contacts/${withValues.data.id}`, { customFields: { tier: 'silver' } })).roundTrips).toBe(trips(3));
     expect((await write('POST', '/api/contacts', { firstName: 'No', lastName: 'Values' })).roundTrips).toBe(trips(2));
   });
