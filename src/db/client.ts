@@ -9,6 +9,9 @@ export type Queryable = PgDatabase<PgQueryResultHKT, Schema>;
 /** The role requests run as: it owns no table and does not bypass row-level security. */
 export const APP_ROLE = 'crm_app';
 
+/** The rows of a raw `execute()` result, whether the driver returns them bare or wrapped in `{ rows }`. */
+export const rowsOf = <T>(result: unknown): T[] => (result as { rows?: T[] }).rows ?? (result as T[]);
+
 type Awaited<T> = T extends PromiseLike<infer U> ? U : T;
 export type BatchResults<T extends readonly PromiseLike<unknown>[]> = { -readonly [K in keyof T]: Awaited<T[K]> };
 

@@ -1,8 +1,8 @@
 import { and, eq, inArray, lt, notExists, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
+import { rowsOf } from '../db/client.ts';
 import { securityEvents, tenants, webhookDeliveries, webhookEvents } from '../db/schema/index.ts';
 import { scopedQueries } from '../db/scoped.ts';
-import { rowsOf } from '../lib/audit-chain.ts';
 
 const DAY_MS = 86_400_000;
 

@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { rowsOf } from '../db/client.ts';
 import { auditChainHeads, auditLogs } from '../db/schema/index.ts';
 import type { Scoped } from '../db/scoped.ts';
 
@@ -27,8 +28,6 @@ interface VerifyRow {
   broken_seq: number | string | null;
   reason: ChainBreak | null;
 }
-
-export const rowsOf = <T>(result: unknown): T[] => (result as { rows?: T[] }).rows ?? (result as T[]);
 
 /**
  * Recomputes the caller's tenant chain in one statement and names the first

@@ -1,7 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm';
+import { rowsOf } from '../db/client.ts';
 import { webhookEndpoints } from '../db/schema/index.ts';
 import type { Scoped } from '../db/scoped.ts';
-import { rowsOf } from './audit-chain.ts';
 import { newMessageId } from './webhook-signing.ts';
 
 const crud = (resource: string) => [`${resource}.created`, `${resource}.updated`, `${resource}.deleted`, `${resource}.imported`];

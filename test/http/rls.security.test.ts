@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { rowsOf } from '../../src/db/client.ts';
 import { createHarness, type Harness } from '../harness.ts';
 
 let h: Harness;
@@ -12,11 +13,10 @@ beforeAll(async () => {
 });
 
 type Row = { tenant_id: string };
-const rowsOf = (result: unknown): Row[] => (result as { rows?: Row[] }).rows ?? (result as Row[]);
 
 describe('row-level security through the app connection', () => {
   it('runs requests as a role that is neither superuser nor BYPASSRLS', async () => {
-    const rows = rowsOf(
+    const rows = rowsOf<Row>(
       await h.db.transaction(acme, (q) =>
         q.execute(sql`select current_user as role, r.rolsuper, r.rolbypassrls from pg_roles r where r.rolname = current_user`),
       ),
@@ -30,7 +30,7 @@ describe('row-level security through the app connection', () => {
       await h.login('acme', 'tenant_admin');
       await h.login('mycompany', 'tenant_admin');
       const all = await h.raw.query<Row>(`select tenant_id from ${table}`);
-      const rows = rowsOf(await h.db.transaction(acme, (q) => q.execute(sql.raw(`select * from ${table}`))));
+      const rows = rowsOf<Row>(await h.db.transaction(acme, (q) => q.execute(sql.raw(`select * from ${table}`))));
       expect(rows.every((r) => r.tenant_id === acme)).toBe(true);
       expect(rows.length).toBe(all.filter((r) => r.tenant_id === acme).length);
     },
@@ -48,10 +48,10 @@ describe('row-level security through the app connection', () => {
   });
 
   it('sees no tenant rows at all when no tenant is set', async () => {
-    const rows = rowsOf(await h.db.transaction(null, (q) => q.execute(sql`select * from users`)));
+    const rows = rowsOf<Row>(await h.db.transaction(null, (q) => q.execute(sql`select * from users`)));
     expect(rows).toEqual([]);
     const batch = await h.db.batch(null, (q) => [q.execute(sql`select count(*)::int as n from users`)] as const);
-    expect(rowsOf(batch[0])[0]).toEqual({ n: 0 });
+    expect(rowsOf<Row>(batch[0])[0]).toEqual({ n: 0 });
   });
 
   it('refuses to write a row into another tenant', async () => {

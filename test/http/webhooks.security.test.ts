@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { rowsOf } from '../../src/lib/audit-chain.ts';
+import { rowsOf } from '../../src/db/client.ts';
 import { createHarness, type Harness, json, type Session } from '../harness.ts';
 import { createKey, expectError } from './api-keys.helpers.ts';
 import { createEndpoint, drain, startReceiver } from './webhooks.helpers.ts';

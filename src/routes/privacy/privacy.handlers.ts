@@ -1,8 +1,8 @@
 import type { RouteHandler } from '@hono/zod-openapi';
 import { and, eq, inArray, or, sql } from 'drizzle-orm';
+import { rowsOf } from '../../db/client.ts';
 import { activities, contacts, leads } from '../../db/schema/index.ts';
 import { audit } from '../../lib/audit.ts';
-import { rowsOf } from '../../lib/audit-chain.ts';
 import type { AppEnv } from '../../lib/context.ts';
 import type * as routes from './privacy.routes.ts';
 
