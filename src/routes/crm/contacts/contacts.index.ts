@@ -22,4 +22,4 @@ const config = {
   unique: { field: 'email', column: contacts.email },
 } satisfies CrmResourceConfig<typeof contacts>;
 
-export default withImportExport(crmResource(config), { crm: config, key: 'email', references: [['accountId', accounts]] });
+export default withImportExport(crmResource(config), { crm: config, key: 'email' });

@@ -15,8 +15,6 @@ export interface BulkConfig<T extends CrmTable> {
   crm: CrmResourceConfig<T>;
   /** The upsert key of imports; its unique index is (tenant_id, lower(key)). */
   key: 'email' | 'domain';
-  /** Ids a row may carry that must exist in the tenant (ownerId is always checked). */
-  references?: [field: string, table: IdTable][];
 }
 
 /**

@@ -18,6 +18,7 @@ import { idempotency } from '../../../middleware/idempotency.ts';
 import type { BulkConfig, IdTable } from './bulk.ts';
 import { checkCustomFields, customFieldDefinitionsOf } from './custom-fields.ts';
 import { csvRows } from './import-csv.ts';
+import type { Reference } from './references.ts';
 import type { CrmTable } from './resource.ts';
 
 export const MAX_IMPORT_ROWS = 10_000;
@@ -88,7 +89,8 @@ export function registerImport<T extends CrmTable>(router: OpenAPIHono<AppEnv>, 
   const writable = Object.keys(create.shape);
   const column = (k: string) => (table as unknown as Record<string, AnyPgColumn>)[k] as AnyPgColumn;
   const name = (c: AnyPgColumn) => sql.identifier(c.name);
-  const references = [['ownerId', users] as const, ...(config.references ?? [])];
+  // The same references a single create checks (crmResource), read once per table for all rows.
+  const referencesOf = (data: Input): Reference[] => [['ownerId', users, data.ownerId as string | null | undefined], ...(crm.references?.(data) ?? [])];
 
   // drizzle's onConflictDoUpdate takes plain columns as the target; the unique
   // indexes are on (tenant_id, lower(key)), so the clause is set whole below.
@@ -141,11 +143,17 @@ export function registerImport<T extends CrmTable>(router: OpenAPIHono<AppEnv>, 
 
   /** Everything about each row that needs the database: references, the record it updates, ownership, custom fields. */
   async function plan(s: Scoped, principal: Principal, rows: { row: number; data: Input }[], errors: ImportError[]): Promise<Planned[]> {
-    const known = new Map<string, Set<string>>();
-    for (const [field, refTable] of references) {
-      const ids = rows.map((r) => r.data[field]).filter((v): v is string => typeof v === 'string');
-      known.set(field, await existingIds(s, refTable, ids));
+    const wanted = new Map<IdTable, string[]>();
+    for (const { data } of rows) {
+      for (const [, refTable, id] of referencesOf(data)) {
+        if (!id) continue;
+        const ids = wanted.get(refTable) ?? [];
+        ids.push(id);
+        wanted.set(refTable, ids);
+      }
     }
+    const known = new Map<IdTable, Set<string>>();
+    for (const [refTable, ids] of wanted) known.set(refTable, await existingIds(s, refTable, ids));
     const existing = new Map<string, Row>();
     const keys = [...new Set(rows.map((r) => r.data[key]).filter((v): v is string => typeof v === 'string'))];
     for (const batch of chunks(keys, 1000)) {
@@ -159,9 +167,8 @@ export function registerImport<T extends CrmTable>(router: OpenAPIHono<AppEnv>, 
     const planned: Planned[] = [];
     for (const { row, data } of rows) {
       const problems: ImportError[] = [];
-      for (const [field] of references) {
-        const id = data[field];
-        if (typeof id === 'string' && !known.get(field)?.has(id)) problems.push({ row, field, message: 'no such record in this tenant' });
+      for (const [field, refTable, id] of referencesOf(data)) {
+        if (id && !known.get(refTable)?.has(id)) problems.push({ row, field, message: 'no such record in this tenant' });
       }
       const current = typeof data[key] === 'string' ? existing.get(data[key] as string) : undefined;
       if (ownOnly && current && current.ownerId !== principal.userId) {
