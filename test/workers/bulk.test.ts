@@ -1,7 +1,7 @@
 import { exports } from 'cloudflare:workers';
 import { describe, expect, inject, it } from 'vitest';
 
-/** CSV import and streamed export inside workerd (no Node APIs on the path). */
+/** CSV import, the list and streamed export inside workerd (no Node APIs on the path). */
 const { skip } = inject('workers');
 
 async function call(method: string, path: string, init: { body?: string; type?: string; token?: string } = {}) {
@@ -12,7 +12,7 @@ async function call(method: string, path: string, init: { body?: string; type?: 
 }
 
 describe.skipIf(skip)('bulk import and export on workerd', () => {
-  it('imports CSV and streams it back as CSV', async () => {
+  it('imports CSV, lists it page by page (a compiled statement over Neon HTTP) and streams it back as CSV', async () => {
     const reg = await call('POST', '/api/auth/register', {
       type: 'application/json',
       body: JSON.stringify({
@@ -29,6 +29,12 @@ describe.skipIf(skip)('bulk import and export on workerd', () => {
     const imported = await call('POST', '/api/contacts/import', { type: 'text/csv', body: csv, token });
     expect(imported.status).toBe(200);
     expect(((await imported.json()) as { data: unknown }).data).toEqual({ created: 2, updated: 0, failed: 0, errors: [] });
+    type Page = { data: { lastName: string; createdAt: string }[]; pagination: { nextCursor: string | null } };
+    const first = (await (await call('GET', '/api/contacts?sort=lastName&limit=1', { token })).json()) as Page;
+    expect(first.data.map((c) => c.lastName)).toEqual(['Hopper']);
+    expect(first.data[0]?.createdAt).toMatch(/^\d{4}-\d\d-\d\dT.*Z$/);
+    const second = (await (await call('GET', `/api/contacts?sort=lastName&limit=1&cursor=${first.pagination.nextCursor}`, { token })).json()) as Page;
+    expect(second.data.map((c) => c.lastName)).toEqual(['Lovelace, Ada']);
     const exported = await call('GET', '/api/contacts/export?sort=lastName', { token });
     expect(exported.status).toBe(200);
     expect(exported.headers.get('content-disposition')).toMatch(/^attachment;/);

@@ -1,6 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { and, eq, type SQL, sql } from 'drizzle-orm';
-import type { AnyPgColumn } from 'drizzle-orm/pg-core';
+import { eq } from 'drizzle-orm';
 import { customFieldDefinitions, type customFieldResources } from '../../../db/schema/crm.ts';
 import type { Scoped } from '../../../db/scoped.ts';
 import { ApiError, type ErrorDetail } from '../../../lib/errors.ts';
@@ -75,15 +74,4 @@ export function checkCustomFields(
     if (def.required && merged[def.key] === undefined) details.push({ field: `customFields.${def.key}`, message: 'is required' });
   }
   return { merged, details };
-}
-
-/** `?cf.<key>=value` filters: equal to a scalar value, or contained in a multiselect. */
-export function customFieldFilters(column: AnyPgColumn, query: Record<string, unknown>): SQL | undefined {
-  const conditions = Object.entries(query)
-    .filter(([k]) => k.startsWith('cf.'))
-    .map(([k, v]) => {
-      const key = k.slice(3);
-      return sql`(${column} ->> ${key} = ${String(v)} or ${column} -> ${key} ? ${String(v)})`;
-    });
-  return and(...conditions);
 }

@@ -1,5 +1,4 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
-import { and } from 'drizzle-orm';
 import type { Context } from 'hono';
 import { audit } from '../../../lib/audit.ts';
 import type { AppEnv } from '../../../lib/context.ts';
@@ -9,10 +8,9 @@ import { authenticate } from '../../../middleware/authenticate.ts';
 import { authorize } from '../../../middleware/authorize.ts';
 import type { BulkConfig } from './bulk.ts';
 import { csvLine } from './csv.ts';
-import { customFieldFilters } from './custom-fields.ts';
 import { listQuery, listQuerySchema } from './list-query.ts';
 import { toApi } from './records.ts';
-import type { CrmTable } from './resource.ts';
+import { type CrmTable, listSpecOf } from './resource.ts';
 
 /** Rows read per query while streaming: memory stays flat whatever the export's size. */
 export const EXPORT_BATCH = 500;
@@ -27,7 +25,7 @@ export function registerExport<T extends CrmTable>(router: OpenAPIHono<AppEnv>, 
   const { crm } = config;
   const { table, resource } = crm;
   const action = crm.singular.toLowerCase();
-  const listSpec = { filters: crm.filters, sortable: crm.sortable, id: table.id, search: table.search, customFields: crm.customFields !== undefined };
+  const listSpec = listSpecOf(crm);
   const columns = Object.keys(crm.schemas.record.shape);
   const show = crm.serialize ?? toApi;
 
@@ -61,7 +59,6 @@ export function registerExport<T extends CrmTable>(router: OpenAPIHono<AppEnv>, 
     await tenantDb.transaction((s) => audit(c, s, { action: `${action}.exported`, resourceType: action, changes: { query: c.req.query() } }));
 
     const encoder = new TextEncoder();
-    const customFields = table.customFields ? customFieldFilters(table.customFields, query) : undefined;
     let cursor: string | undefined;
     const body = new ReadableStream<Uint8Array>(
       {
@@ -71,7 +68,7 @@ export function registerExport<T extends CrmTable>(router: OpenAPIHono<AppEnv>, 
         async pull(controller) {
           const q = listQuery(listSpec, { ...query, limit: EXPORT_BATCH, cursor }, principal);
           const [rows] = await tenantDb
-            .batch((s) => [s.select(table, { where: and(q.where, customFields), orderBy: q.page.orderBy, limit: q.page.limit })] as const)
+            .batch((s) => [s.selectShaped(table, q.statement)] as const)
             .catch((error: unknown) => {
               // The 200 is already sent: the client sees a cut-off body, the log says why.
               c.var.deps.logger.error('export failed mid-stream', {

@@ -1,9 +1,10 @@
 import { z } from '@hono/zod-openapi';
 import { and, eq, gte, inArray, lte, type SQL, sql } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
+import type { ShapedSelect } from '../../../db/scoped.ts';
 import type { Principal } from '../../../lib/context.ts';
 import { ApiError } from '../../../lib/errors.ts';
-import { keysetPage, paginationQuery, type SortOrder } from '../../../lib/pagination.ts';
+import { afterCursor, keysetPage, paginationQuery, type SortOrder } from '../../../lib/pagination.ts';
 
 /** A list filter a resource offers; the query parameters follow from its kind. */
 export type FilterSpec =
@@ -25,8 +26,8 @@ export interface ListSpec {
   id: AnyPgColumn;
   /** The lower-cased, trigram-indexed text column `q` searches. */
   search: AnyPgColumn;
-  /** Accept `cf.<key>=value` custom field filters (see customFieldFilters). */
-  customFields?: boolean;
+  /** The jsonb column `cf.<key>=value` filters look in (equal to a scalar value, or contained in a multiselect). */
+  customFields?: AnyPgColumn;
 }
 
 /** The only query parameters outside the declared ones a list accepts: a custom field filter per key. */
@@ -75,33 +76,97 @@ export function listQuerySchema(spec: ListSpec) {
 
 const escapeLike = (v: string) => v.toLowerCase().replace(/[\\%_]/g, (m) => `\\${m}`);
 
-/** The filters, search, sort and keyset page of a validated list query. */
-export function listQuery(spec: ListSpec, query: Record<string, unknown>, principal: Principal) {
-  const conditions: (SQL | undefined)[] = [];
-  for (const f of spec.filters) {
-    if (f.kind === 'dateRange') {
-      const from = query[`${f.param}From`] as string | undefined;
-      const to = query[`${f.param}To`] as string | undefined;
-      const asValue = (v: string) => (f.date ? v.slice(0, 10) : new Date(v));
-      if (from) conditions.push(gte(f.column, asValue(from)));
-      if (to) conditions.push(lte(f.column, asValue(to)));
-      continue;
-    }
-    const value = query[f.param];
-    if (value === undefined) continue;
-    if (f.kind === 'enum') conditions.push(inArray(f.column, value as string[]));
-    else if (f.kind === 'uuid') conditions.push(eq(f.column, value === 'me' ? principal.userId : (value as string)));
-    else if (f.kind === 'flag') conditions.push(f.where(value === 'true'));
-    else conditions.push(sql`lower(${f.column}) = ${(value as string).toLowerCase()}`);
-  }
-  if (typeof query.q === 'string') conditions.push(sql`${spec.search} like ${`%${escapeLike(query.q)}%`}`);
+/** How a condition takes a value: bound in place, or as a named placeholder (a statement compiled per shape). */
+type Bind = (name: string, value: unknown, column?: AnyPgColumn) => unknown;
 
+/**
+ * The filters, search, sort and keyset page of a validated list query. `statement` is the page's select,
+ * compiled once per shape (Scoped.selectShaped); `filters()` the same conditions with their values bound,
+ * for a count.
+ */
+export function listQuery(spec: ListSpec, query: Record<string, unknown>, principal: Principal) {
   const sort = String(query.sort ?? '-createdAt');
   const key = sort.replace(/^-/, '');
   const column = spec.sortable[key];
   if (!column) throw new ApiError('validation_error', 'Unknown sort field', [{ field: 'sort', message: 'not sortable' }]);
   const order: SortOrder = { key, column, id: spec.id, descending: sort.startsWith('-') };
-  const filters = and(...conditions);
   const page = keysetPage(order, { limit: Number(query.limit ?? 25), cursor: query.cursor as string | undefined });
-  return { filters, page, where: and(filters, page.where), withTotal: query.include === 'total' };
+
+  /** The conditions, each value passed through `bind`; `shape` collects what changes the SQL text. */
+  const conditionsWith = (bind: Bind, shape: string[] = []) => {
+    const conditions: (SQL | undefined)[] = [];
+    for (const f of spec.filters) {
+      if (f.kind === 'dateRange') {
+        for (const [end, compare] of [
+          ['From', gte],
+          ['To', lte],
+        ] as const) {
+          const raw = query[`${f.param}${end}`] as string | undefined;
+          if (!raw) continue;
+          shape.push(`${f.param}${end}`);
+          conditions.push(compare(f.column, bind(`${f.param}${end}`, f.date ? raw.slice(0, 10) : new Date(raw), f.column)));
+        }
+        continue;
+      }
+      const value = query[f.param];
+      if (value === undefined) continue;
+      if (f.kind === 'enum') {
+        const values = value as string[];
+        shape.push(`${f.param}:${values.length}`);
+        conditions.push(
+          inArray(
+            f.column,
+            values.map((v, i) => bind(`${f.param}.${i}`, v, f.column)),
+          ),
+        );
+      } else if (f.kind === 'uuid') {
+        shape.push(f.param);
+        conditions.push(eq(f.column, bind(f.param, value === 'me' ? principal.userId : value, f.column)));
+      } else if (f.kind === 'flag') {
+        shape.push(`${f.param}=${value}`);
+        conditions.push(f.where(value === 'true'));
+      } else {
+        shape.push(f.param);
+        conditions.push(sql`lower(${f.column}) = ${bind(f.param, (value as string).toLowerCase())}`);
+      }
+    }
+    if (typeof query.q === 'string') {
+      shape.push('q');
+      conditions.push(sql`${spec.search} like ${bind('q', `%${escapeLike(query.q)}%`)}`);
+    }
+    if (spec.customFields) {
+      // cf.<key> names come from the request; the key is a value too, so a new key is not a new shape.
+      const fields = Object.keys(query).filter((k) => k.startsWith('cf.'));
+      shape.push(`cf:${fields.length}`);
+      fields.forEach((k, i) => {
+        const [name, value] = [bind(`cf.${i}.key`, k.slice(3)), bind(`cf.${i}.value`, String(query[k]))];
+        conditions.push(sql`(${spec.customFields} ->> ${name} = ${value} or ${spec.customFields} -> ${name} ? ${value})`);
+      });
+    }
+    return conditions;
+  };
+
+  const values: Record<string, unknown> = {};
+  const shape = [sort, page.cursor ? 'after' : 'first'];
+  const placeholder: Bind = (name, value, column) => {
+    values[name] = value;
+    return column ? sql.param(sql.placeholder(name), column) : sql.placeholder(name);
+  };
+  const conditions = conditionsWith(placeholder, shape);
+  if (page.cursor) {
+    values.cursorValue = page.cursor.value;
+    values.cursorId = page.cursor.id;
+  }
+  values.limit = page.limit;
+  const statement: ShapedSelect = {
+    shape: shape.join('&'),
+    build: () => ({
+      where: and(...conditions, page.cursor ? afterCursor(order, sql.placeholder('cursorValue'), sql.placeholder('cursorId')) : undefined),
+      orderBy: page.orderBy,
+      limit: sql.placeholder('limit'),
+    }),
+    values,
+  };
+  const bound: Bind = (_name, value, column) => (column ? sql.param(value, column) : sql.param(value));
+  return { page, statement, filters: () => and(...conditionsWith(bound)), withTotal: query.include === 'total' };
 }

@@ -2,13 +2,13 @@ import type { Context } from 'hono';
 import type { AppEnv } from '../../../lib/context.ts';
 import { ApiError } from '../../../lib/errors.ts';
 
-const INTERNAL = new Set(['tenantId', 'search', 'version']);
-
 /** A row as the API shows it: internal columns dropped, timestamps as ISO strings. */
 export function toApi<T extends Record<string, unknown>>(row: T): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(row)) {
-    if (INTERNAL.has(k)) continue;
+  // for-in over a plain row, not Object.entries: this runs for every row of every list page.
+  for (const k in row) {
+    if (k === 'tenantId' || k === 'search' || k === 'version') continue;
+    const v = row[k];
     out[k] = v instanceof Date ? v.toISOString() : v;
   }
   return out;

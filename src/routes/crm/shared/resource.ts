@@ -18,7 +18,7 @@ import { authenticate } from '../../../middleware/authenticate.ts';
 import { authorize } from '../../../middleware/authorize.ts';
 import { idempotency } from '../../../middleware/idempotency.ts';
 import { normalizeActivities, type RecentActivity, recentActivitiesSql } from './activities-embed.ts';
-import { type CustomFieldResource, customFieldDefinitionsOf, customFieldFilters, mergeCustomFields } from './custom-fields.ts';
+import { type CustomFieldResource, customFieldDefinitionsOf, mergeCustomFields } from './custom-fields.ts';
 import { exampleIds } from './fields.ts';
 import { type FilterSpec, listQuery, listQuerySchema } from './list-query.ts';
 import { checkIfMatch, etagOf, stale, toApi } from './records.ts';
@@ -92,12 +92,12 @@ function assertOwnership(principal: Principal, roles: Role[], row: Row | null, i
   }
 }
 
-const listSpecOf = <T extends CrmTable>(config: CrmResourceConfig<T>) => ({
+export const listSpecOf = <T extends CrmTable>(config: CrmResourceConfig<T>) => ({
   filters: config.filters,
   sortable: config.sortable,
   id: config.table.id,
   search: config.table.search,
-  customFields: config.customFields !== undefined,
+  customFields: config.customFields ? config.table.customFields : undefined,
 });
 
 /** One entry of `recentActivities` as GET /{id} returns it (src/routes/crm/shared/activities-embed.ts). */
@@ -260,13 +260,9 @@ export function crmResource<T extends CrmTable, C extends z.ZodObject, U extends
   router.openapi(routes.list, (async (c: Context<AppEnv>) => {
     const query = (c.req as unknown as { valid(t: 'query'): Input }).valid('query');
     const q = listQuery(listSpec, query, c.get('principal'));
-    const cf = table.customFields ? customFieldFilters(table.customFields, query) : undefined;
     const [rows, totals] = (await c
       .get('tenantDb')
-      .batch((s) => [
-        s.select(table, { where: and(q.where, cf), orderBy: q.page.orderBy, limit: q.page.limit }),
-        ...(q.withTotal ? [s.count(table, and(q.filters, cf))] : []),
-      ])) as [Row[], { n: number }[] | undefined];
+      .batch((s) => [s.selectShaped(table, q.statement), ...(q.withTotal ? [s.count(table, q.filters())] : [])])) as [Row[], { n: number }[] | undefined];
     const { data, pagination } = q.page.page(rows as Row[]);
     return c.json({ data: data.map(show), pagination: totals ? { ...pagination, total: Number(totals[0]?.n ?? 0) } : pagination }, 200);
   }) as never);
