@@ -73,6 +73,7 @@ export interface TenantHint {
   tenant: TenantSummary | null;
 }
 
+/** Read variables with c.get(name): hono's c.var copies all of them into a new object on every access. */
 export interface AppEnv {
   Variables: {
     requestId: string;

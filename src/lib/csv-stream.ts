@@ -62,7 +62,7 @@ export async function auditedCsvResponse<T, S extends Record<string, unknown>>(c
       async pull(controller) {
         const { data, pagination } = await spec.page(cursor).catch((error: unknown) => {
           // The 200 is already sent: the client sees a cut-off body, the log says why.
-          c.var.deps.logger.error('csv export failed mid-stream', {
+          c.get('deps').logger.error('csv export failed mid-stream', {
             requestId: c.get('requestId'),
             error: error instanceof Error ? error.message : String(error),
           });

@@ -36,7 +36,7 @@ function refuseQueryCredentials(c: Context<AppEnv>) {
 async function assertTenantMatch(c: Context<AppEnv>, credentialTenantId: string, actor: { userId?: string; apiKeyId?: string }) {
   const hint = c.get('tenantHint');
   if (!hint || hint.tenant?.id === credentialTenantId) return;
-  await recordSecurityEvent(c.var.deps.db, [credentialTenantId, ...(hint.tenant ? [hint.tenant.id] : [])], {
+  await recordSecurityEvent(c.get('deps').db, [credentialTenantId, ...(hint.tenant ? [hint.tenant.id] : [])], {
     type: 'tenant_mismatch',
     requestId: c.get('requestId'),
     userId: actor.userId ?? null,
@@ -47,7 +47,7 @@ async function assertTenantMatch(c: Context<AppEnv>, credentialTenantId: string,
     details: { source: hint.source, method: c.req.method, path: c.req.path, ...(actor.apiKeyId ? { apiKeyId: actor.apiKeyId } : {}) },
   });
   // Neither tenant's email names the other: the requested one may not exist, or not be the caller's to know of.
-  await sendSecurityAlert(c.var.deps, [credentialTenantId, ...(hint.tenant ? [hint.tenant.id] : [])], {
+  await sendSecurityAlert(c.get('deps'), [credentialTenantId, ...(hint.tenant ? [hint.tenant.id] : [])], {
     type: 'tenant_mismatch',
     detail: `${c.req.method} ${c.req.path} from ${c.get('clientIp')}`,
   });
@@ -61,13 +61,13 @@ async function assertTenantMatch(c: Context<AppEnv>, credentialTenantId: string,
  * deactivated user loses access within the spec's 60 s, not when the token expires.
  */
 async function verifyUser(c: Context<AppEnv>, token: string): Promise<UserPrincipal> {
-  const claims = await c.var.tokens.verifyAccess(token);
+  const claims = await c.get('tokens').verifyAccess(token);
   await assertTenantMatch(c, claims.tenantId, { userId: claims.userId });
   // Keyed by token version too: a token issued before a role/status change never matches a newer entry.
   const cacheKey = `user:${claims.userId}:${claims.tokenVersion}`;
-  const cached = c.var.principals.get<UserPrincipal>(cacheKey);
+  const cached = c.get('principals').get<UserPrincipal>(cacheKey);
   if (cached && cached.tenant.id === claims.tenantId) return cached;
-  const [rows] = await new TenantDb(c.var.deps.db, claims.tenantId).batch(
+  const [rows] = await new TenantDb(c.get('deps').db, claims.tenantId).batch(
     (s) =>
       [
         s.q
@@ -101,7 +101,7 @@ async function verifyUser(c: Context<AppEnv>, token: string): Promise<UserPrinci
     scopes: null,
     rateLimitPerMinute: null,
   };
-  c.var.principals.set(cacheKey, claims.tenantId, principal);
+  c.get('principals').set(cacheKey, claims.tenantId, principal);
   return principal;
 }
 
@@ -119,11 +119,11 @@ async function verifyApiKey(c: Context<AppEnv>, key: string): Promise<ApiKeyPrin
   const tenantId = apiKeySecret.tenantOf(key);
   if (!tenantId) throw new ApiError('unauthorized', 'Invalid API key');
   const tokenHash = await apiKeySecret.hash(key);
-  const tenantDb = new TenantDb(c.var.deps.db, tenantId);
+  const tenantDb = new TenantDb(c.get('deps').db, tenantId);
   const cacheKey = `key:${tokenHash}`;
-  const row = c.var.principals.get<ApiKeyRow>(cacheKey) ?? (await loadApiKey(tenantDb, tokenHash));
+  const row = c.get('principals').get<ApiKeyRow>(cacheKey) ?? (await loadApiKey(tenantDb, tokenHash));
   if (!row) throw new ApiError('unauthorized', 'Invalid API key');
-  c.var.principals.set(cacheKey, tenantId, row);
+  c.get('principals').set(cacheKey, tenantId, row);
   if (row.revokedAt) throw new ApiError('unauthorized', 'This API key has been revoked');
   const now = Date.now();
   if (row.expiresAt && row.expiresAt.getTime() <= now) throw new ApiError('unauthorized', 'This API key has expired');
@@ -190,7 +190,7 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
   const credential = bearerToken(c.req.header('authorization'));
   const principal = apiKeySecret.isApiKey(credential) ? await verifyApiKey(c, credential) : await verifyUser(c, credential);
   c.set('principal', principal);
-  c.set('tenantDb', new TenantDb(c.var.deps.db, principal.tenant.id));
+  c.set('tenantDb', new TenantDb(c.get('deps').db, principal.tenant.id));
   await principalRateLimit(c, next);
 });
 

@@ -27,7 +27,7 @@ export function authorize(resource: Resource, action: Action, feature?: Feature)
     }
     if (resource !== 'billing') {
       if (tenant.status === 'suspended') throw new ApiError('tenant_suspended', 'This tenant is suspended');
-      if (action !== 'read' && action !== 'export' && writesBlocked(tenant, c.var.deps.config.BILLING_GRACE_PERIOD_DAYS)) {
+      if (action !== 'read' && action !== 'export' && writesBlocked(tenant, c.get('deps').config.BILLING_GRACE_PERIOD_DAYS)) {
         throw new ApiError(
           'subscription_past_due',
           'Payment for this subscription is overdue and the grace period has ended; data stays readable. Update the payment method through POST /api/billing/portal',

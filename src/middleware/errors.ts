@@ -54,10 +54,10 @@ function toApiError(err: unknown): ApiError | null {
 export const onError: ErrorHandler<AppEnv> = (err, c) => {
   const known = toApiError(err);
   if (known) {
-    if (known.status >= 500) c.var.deps?.logger.warn('request failed', { requestId: c.get('requestId'), error: known.code });
+    if (known.status >= 500) c.get('deps')?.logger.warn('request failed', { requestId: c.get('requestId'), error: known.code });
     return errorResponse(c, known);
   }
-  c.var.deps?.logger.error('unhandled error', {
+  c.get('deps')?.logger.error('unhandled error', {
     requestId: c.get('requestId'),
     error: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err),
   });

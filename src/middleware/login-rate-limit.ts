@@ -30,7 +30,7 @@ interface CredentialLimit {
  */
 const credentialRateLimit = (policy: CredentialLimit) =>
   createMiddleware<AppEnv>(async (c, next) => {
-    const { config, rateLimits } = c.var.deps;
+    const { config, rateLimits } = c.get('deps');
     const body = (await c.req.json().catch(() => ({}))) as { email?: unknown; tenant?: unknown };
     const email = typeof body.email === 'string' ? body.email.toLowerCase() : '';
     const hint = c.get('tenantHint');
@@ -66,11 +66,11 @@ const credentialRateLimit = (policy: CredentialLimit) =>
         after = results.map((r, i) => (i === 0 ? { ...r, remaining: r.limit } : r));
       }
     } catch {
-      c.var.deps.logger.warn('rate limit store unavailable after the request', { requestId: c.get('requestId'), policy: policy.name });
+      c.get('deps').logger.warn('rate limit store unavailable after the request', { requestId: c.get('requestId'), policy: policy.name });
     }
     if (tripped) {
       await lockedOut(c, email, typeof body.tenant === 'string' ? body.tenant : undefined).catch((err) =>
-        c.var.deps.logger.error('login lockout not recorded', { requestId: c.get('requestId'), error: String((err as Error).message ?? err) }),
+        c.get('deps').logger.error('login lockout not recorded', { requestId: c.get('requestId'), error: String((err as Error).message ?? err) }),
       );
     }
     const headers = mergeRateLimitHeaders(after.map((r, i) => rateLimitHeaders((keys[i] as (typeof keys)[number]).policy, window, r)));
@@ -108,7 +108,7 @@ export const passwordResetRateLimit = credentialRateLimit({
  * address was attacked, and the response never differs either way.
  */
 async function lockedOut(c: Context<AppEnv>, email: string, bodyTenant: string | undefined) {
-  const { deps } = c.var;
+  const deps = c.get('deps');
   const tenantId = c.get('tenantHint')?.tenant?.id ?? (bodyTenant ? (await findTenant(deps.db, bodyTenant))?.id : undefined);
   if (!tenantId) return;
   await recordSecurityEvent(deps.db, [tenantId], {

@@ -9,7 +9,7 @@ import { ApiError } from '../lib/errors.ts';
  */
 export const platformAuth = createMiddleware<AppEnv>(async (c, next) => {
   const match = /^Bearer (\S+)$/.exec(c.req.header('authorization') ?? '');
-  if (!match?.[1] || !(await timingSafeEqualStrings(match[1], c.var.deps.config.PLATFORM_ADMIN_KEY))) {
+  if (!match?.[1] || !(await timingSafeEqualStrings(match[1], c.get('deps').config.PLATFORM_ADMIN_KEY))) {
     throw new ApiError('unauthorized', 'A valid platform operator key is required');
   }
   await next();

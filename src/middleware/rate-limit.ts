@@ -46,7 +46,7 @@ export function keepAlive(c: Context<AppEnv>, pending: Promise<unknown> | undefi
  * logged warning.
  */
 async function enforce(c: Context<AppEnv>, policies: Policy[], next: Next) {
-  const { rateLimits, logger } = c.var.deps;
+  const { rateLimits, logger } = c.get('deps');
   const outcomes = await Promise.allSettled(policies.map((p) => rateLimits.hit(p.key, p.limit, WINDOW_SECONDS)));
   const sets: Record<string, string>[] = [];
   const refused: string[] = [];
@@ -75,7 +75,7 @@ async function enforce(c: Context<AppEnv>, policies: Policy[], next: Next) {
 
 /** Global per-IP limit, before anything else is known about the request. */
 export const ipRateLimit = createMiddleware<AppEnv>(async (c, next) => {
-  const { config, peerIp } = c.var.deps;
+  const { config, peerIp } = c.get('deps');
   const ip = clientIp(peerIp(c), c.req.header('x-forwarded-for'), config.TRUSTED_PROXIES);
   c.set('clientIp', ip);
   await enforce(c, [{ name: 'ip', key: `ip:${ip}`, limit: config.RATE_LIMIT_IP_PER_MINUTE }], next);
@@ -87,7 +87,7 @@ export const ipRateLimit = createMiddleware<AppEnv>(async (c, next) => {
  * unverified credentials would let anyone spend a tenant's budget.
  */
 export const principalRateLimit = createMiddleware<AppEnv>(async (c, next) => {
-  const { config } = c.var.deps;
+  const { config } = c.get('deps');
   const principal = c.get('principal');
   const credential: Policy =
     principal.kind === 'api_key'

@@ -6,7 +6,7 @@ export const requestLog = createMiddleware<AppEnv>(async (c, next) => {
   const started = performance.now();
   await next();
   const principal = c.get('principal');
-  c.var.deps.logger.info('request', {
+  c.get('deps').logger.info('request', {
     requestId: c.get('requestId'),
     method: c.req.method,
     path: c.req.path,

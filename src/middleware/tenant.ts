@@ -21,7 +21,7 @@ export function slugFromHost(host: string | undefined, baseDomain: string): stri
  * present is resolved; the credential check later requires all to agree with it.
  */
 export const resolveTenant = createMiddleware<AppEnv>(async (c, next) => {
-  const { config, db } = c.var.deps;
+  const { config, db } = c.get('deps');
   const candidates: [TenantHint['source'], string | null | undefined][] = [
     ['subdomain', slugFromHost(c.req.header('host'), config.BASE_DOMAIN)],
     ['header', c.req.header('x-tenant-id')],

@@ -105,7 +105,7 @@ export const rotate: Handler<'rotate'> = async (c) => {
     return after;
   });
   // The old secret must stop working here at once, not when its cache entry expires.
-  c.var.principals.invalidateTenant(tenantDb.tenantId);
+  c.get('principals').invalidateTenant(tenantDb.tenantId);
   return c.json(withSecret(c, row, secret), 200);
 };
 
@@ -125,6 +125,6 @@ export const revoke: Handler<'revoke'> = async (c) => {
     });
     return after;
   });
-  c.var.principals.invalidateTenant(c.get('tenantDb').tenantId);
+  c.get('principals').invalidateTenant(c.get('tenantDb').tenantId);
   return c.json({ data: toApiKey(row) }, 200);
 };

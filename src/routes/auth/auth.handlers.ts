@@ -23,7 +23,7 @@ const invalidCredentials = () => new ApiError('invalid_credentials', 'Invalid em
 
 export const register: Handler<'register'> = async (c) => {
   const body = c.req.valid('json');
-  const { db, hasher, config } = c.var.deps;
+  const { db, hasher, config } = c.get('deps');
   const passwordHash = await hasher.hash(body.password, config.BCRYPT_COST);
   const result = await db.transaction(null, async (q) => {
     const [existing] = await q.select({ id: tenants.id }).from(tenants).where(eq(tenants.slug, body.tenantSlug));
@@ -42,7 +42,7 @@ export const register: Handler<'register'> = async (c) => {
       actorId: user.id,
       changes: { slug: tenant.slug, email: user.email },
     });
-    const tokens = await issueSession(s, c.var.deps, c.var.tokens, user);
+    const tokens = await issueSession(s, c.get('deps'), c.get('tokens'), user);
     return { tenant, user: toUser(user), tokens };
   });
   c.header('Location', `/api/users/${result.user.id}`);
@@ -51,14 +51,14 @@ export const register: Handler<'register'> = async (c) => {
 
 export const login: Handler<'login'> = async (c) => {
   const body = c.req.valid('json');
-  const { db } = c.var.deps;
+  const { db } = c.get('deps');
   const tenant = await requestTenant(c, body.tenant);
   const user = tenant
     ? (
         await db.batch(tenant.id, (q) => [scopedQueries(q, tenant.id).select(users, { where: sql`lower(${users.email}) = ${body.email}`, limit: 1 })] as const)
       )[0][0]
     : undefined;
-  const matched = await verifyPassword(c.var.deps, body.password, user?.passwordHash);
+  const matched = await verifyPassword(c.get('deps'), body.password, user?.passwordHash);
   if (!tenant || !user || !matched) throw invalidCredentials();
   if (user.status === 'invited') throw new ApiError('account_not_activated', 'This account has not been activated yet; accept the invitation first');
   if (user.status === 'inactive') throw new ApiError('account_disabled', 'This account has been disabled');
@@ -67,14 +67,14 @@ export const login: Handler<'login'> = async (c) => {
     const s = scopedQueries(q, tenant.id);
     await s.update(users, { lastLoginAt: new Date(), lastLoginIp: c.get('clientIp') }, eq(users.id, user.id));
     await audit(c, s, { action: 'user.login', resourceType: 'user', resourceId: user.id, actorId: user.id });
-    return issueSession(s, c.var.deps, c.var.tokens, user);
+    return issueSession(s, c.get('deps'), c.get('tokens'), user);
   });
   return c.json({ data: { user: toUser({ ...user, lastLoginAt: new Date() }), tenant, tokens } }, 200);
 };
 
 export const refresh: Handler<'refresh'> = async (c) => {
   const { refreshToken } = c.req.valid('json');
-  const { db } = c.var.deps;
+  const { db } = c.get('deps');
   const tenantId = refreshTokenFormat.tenantOf(refreshToken);
   const invalid = () => new ApiError('unauthorized', 'Invalid or expired refresh token');
   if (!tenantId) throw invalid();
@@ -98,7 +98,7 @@ export const refresh: Handler<'refresh'> = async (c) => {
     const [user] = await s.select(users, { where: eq(users.id, row.userId), limit: 1 });
     if (user?.status !== 'active') return { kind: 'invalid' as const };
     const [tenant] = await q.select(tenantColumns).from(tenants).where(eq(tenants.id, tenantId));
-    const tokens = await issueSession(s, c.var.deps, c.var.tokens, user, row.familyId);
+    const tokens = await issueSession(s, c.get('deps'), c.get('tokens'), user, row.familyId);
     return { kind: 'ok' as const, body: { user: toUser(user), tenant: tenant!, tokens } };
   });
 
@@ -146,7 +146,7 @@ export const me: Handler<'me'> = async (c) => {
 
 export const acceptInvitation: Handler<'acceptInvitation'> = async (c) => {
   const body = c.req.valid('json');
-  const { db, hasher, config } = c.var.deps;
+  const { db, hasher, config } = c.get('deps');
   const tenantId = invitationToken.tenantOf(body.token);
   const invalid = () => new ApiError('not_found', 'Invitation not found or expired');
   if (!tenantId) throw invalid();
@@ -173,7 +173,7 @@ export const acceptInvitation: Handler<'acceptInvitation'> = async (c) => {
     if (!user) throw invalid();
     await audit(c, s, { action: 'user.invitation_accepted', resourceType: 'user', resourceId: user.id, actorId: user.id });
     const [tenant] = await q.select(tenantColumns).from(tenants).where(eq(tenants.id, tenantId));
-    const tokens = await issueSession(s, c.var.deps, c.var.tokens, user);
+    const tokens = await issueSession(s, c.get('deps'), c.get('tokens'), user);
     return { user: toUser(user), tenant: tenant!, tokens };
   });
   return c.json({ data: result }, 200);

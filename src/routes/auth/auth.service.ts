@@ -22,7 +22,7 @@ export interface SessionUser {
 export async function requestTenant(c: Context<AppEnv>, bodyTenant: string | undefined): Promise<TenantSummary | null> {
   const hint = c.get('tenantHint');
   if (!bodyTenant) return hint?.tenant ?? null;
-  const named = await findTenant(c.var.deps.db, bodyTenant);
+  const named = await findTenant(c.get('deps').db, bodyTenant);
   if (hint && named?.id !== hint.tenant?.id) throw new ApiError('tenant_mismatch', 'The tenant in the body does not match the request');
   return named;
 }

@@ -30,7 +30,7 @@ export const forgotPassword: Handler<'forgotPassword'> = async (c) => {
 };
 
 async function issueReset(c: Context<AppEnv>, tenant: TenantSummary, email: string) {
-  const { db, config, logger } = c.var.deps;
+  const { db, config, logger } = c.get('deps');
   const token = resetToken.create(tenant.id);
   const expiresAt = new Date(Date.now() + config.PASSWORD_RESET_TTL_SECONDS * 1000);
   try {
@@ -44,7 +44,7 @@ async function issueReset(c: Context<AppEnv>, tenant: TenantSummary, email: stri
     });
     if (!user) return;
     const resetUrl = `${config.APP_URL ?? new URL(c.req.url).origin}/password/reset?token=${encodeURIComponent(token)}`;
-    await deliver(c.var.deps, { to: user.email, ...emails.passwordReset({ tenantName: tenant.name, resetUrl, expiresAt: expiresAt.toISOString() }) });
+    await deliver(c.get('deps'), { to: user.email, ...emails.passwordReset({ tenantName: tenant.name, resetUrl, expiresAt: expiresAt.toISOString() }) });
   } catch (err) {
     logger.error('password reset not issued', { requestId: c.get('requestId'), error: String((err as Error).message ?? err) });
   }
@@ -52,7 +52,7 @@ async function issueReset(c: Context<AppEnv>, tenant: TenantSummary, email: stri
 
 export const resetPassword: Handler<'resetPassword'> = async (c) => {
   const body = c.req.valid('json');
-  const { db, hasher, config } = c.var.deps;
+  const { db, hasher, config } = c.get('deps');
   const invalid = () => new ApiError('invalid_reset_token', 'This reset link is invalid, expired or already used; request a new one');
   const tenantId = resetToken.tenantOf(body.token);
   if (!tenantId) throw invalid();

@@ -35,7 +35,7 @@ async function readBilling(c: Context<AppEnv>) {
 
 /** Where Stripe sends the admin back: configured, else the front-end (APP_URL) or this API's origin. */
 function returnUrls(c: Context<AppEnv>) {
-  const { config } = c.var.deps;
+  const { config } = c.get('deps');
   const base = `${config.APP_URL ?? new URL(c.req.url).origin}/billing`;
   return {
     success: config.STRIPE_SUCCESS_URL ?? `${base}?checkout=success&session_id={CHECKOUT_SESSION_ID}`,
@@ -59,7 +59,7 @@ export const get: Handler<'get'> = async (c) => {
               pastDueSince: row.pastDueSince?.toISOString() ?? null,
             }
           : null,
-        writesBlocked: writesBlocked(row, c.var.deps.config.BILLING_GRACE_PERIOD_DAYS),
+        writesBlocked: writesBlocked(row, c.get('deps').config.BILLING_GRACE_PERIOD_DAYS),
         usage: usageFrom(tenant.plan, counts),
         features: plans[tenant.plan].features,
         billingAccount: row.stripeCustomerId !== null,
@@ -71,7 +71,7 @@ export const get: Handler<'get'> = async (c) => {
 
 export const checkout: Handler<'checkout'> = async (c) => {
   const { plan } = c.req.valid('json');
-  const { config, logger } = c.var.deps;
+  const { config, logger } = c.get('deps');
   const principal = c.get('principal');
   const requestId = c.get('requestId');
   const tenantDb = c.get('tenantDb');
@@ -135,7 +135,7 @@ export const checkout: Handler<'checkout'> = async (c) => {
 };
 
 export const portal: Handler<'portal'> = async (c) => {
-  const { config, logger } = c.var.deps;
+  const { config, logger } = c.get('deps');
   const { row } = await readBilling(c);
   if (!row.stripeCustomerId) throw new ApiError('conflict', 'This tenant has no billing account yet; subscribe first with POST /api/billing/checkout');
   const stripe = await stripeClient(config);

@@ -24,7 +24,7 @@ const router = createRouter()
   .openapi(health, (c) => c.json({ status: 'ok' }, 200))
   .openapi(ready, async (c) => {
     try {
-      await c.var.deps.db.ping();
+      await c.get('deps').db.ping();
     } catch {
       throw new ApiError('service_unavailable', 'Database unreachable');
     }

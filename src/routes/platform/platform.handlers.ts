@@ -72,7 +72,7 @@ async function withUsage(db: Database, rows: Row[]) {
 
 export const list: Handler<'list'> = async (c) => {
   const query = c.req.valid('query');
-  const { db } = c.var.deps;
+  const { db } = c.get('deps');
   const page = keysetPage(newestFirst(tenants), query);
   const where = and(page.where, query.status ? eq(tenants.status, query.status) : undefined, query.plan ? sql`${effectivePlan} = ${query.plan}` : undefined);
   const { data, pagination } = page.page(await select(db, where, page.orderBy as SQL[], page.limit));
@@ -80,7 +80,7 @@ export const list: Handler<'list'> = async (c) => {
 };
 
 export const get: Handler<'get'> = async (c) => {
-  const { db } = c.var.deps;
+  const { db } = c.get('deps');
   const [row] = await select(db, tenantWhere(c.req.valid('param').tenant));
   if (!row) throw notFound('Tenant');
   const [view] = await withUsage(db, [row]);
@@ -89,7 +89,7 @@ export const get: Handler<'get'> = async (c) => {
 
 export const update: Handler<'update'> = async (c) => {
   const body = c.req.valid('json');
-  const { db } = c.var.deps;
+  const { db } = c.get('deps');
   const id = await db.transaction(null, async (q) => {
     const [t] = await q
       .select({ id: tenants.id, status: tenants.status, planOverride: tenants.planOverride })
@@ -128,7 +128,7 @@ export const update: Handler<'update'> = async (c) => {
     return t.id;
   });
   // Suspension and plan overrides reach this instance's cached credentials at once.
-  c.var.principals.invalidateTenant(id);
+  c.get('principals').invalidateTenant(id);
   const [row] = await select(db, eq(tenants.id, id));
   const [view] = await withUsage(db, [row!]);
   return c.json({ data: view! }, 200);

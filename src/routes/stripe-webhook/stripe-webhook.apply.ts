@@ -53,7 +53,7 @@ async function apply(ctx: Ctx, tenant: BillingState, changes: Changes, action: s
       .set({ ...changes, updatedAt: new Date() })
       .where(eq(tenants.id, tenant.id));
   // Plan and subscription state are part of every cached credential of the tenant.
-  c.var.principals.invalidateTenant(tenant.id);
+  c.get('principals').invalidateTenant(tenant.id);
   const keys = Object.keys(changes).filter((k) => k !== 'billingStateAt') as (keyof Changes)[];
   await q.execute(scopeStatement(tenant.id));
   await audit(c, scopedQueries(q, tenant.id), {
@@ -86,7 +86,7 @@ async function checkoutCompleted(ctx: Ctx): Promise<Result> {
   if (!tenant) return ignored('unknown tenant');
   if (tenant.stripeCustomerId && tenant.stripeCustomerId !== session.customer) {
     // Checkout always runs with the tenant's own customer; another one is not ours to link.
-    ctx.c.var.deps.logger.warn('checkout customer differs from the tenant customer', { eventId: ctx.event.id, tenantId: tenant.id });
+    ctx.c.get('deps').logger.warn('checkout customer differs from the tenant customer', { eventId: ctx.event.id, tenantId: tenant.id });
     return ignored('customer differs from the linked one');
   }
   if (!tenant.stripeCustomerId) {
@@ -123,13 +123,13 @@ async function subscriptionChanged(ctx: Ctx): Promise<Result> {
   let plan = tenant.plan;
   if (grantsPlan(status)) {
     const paid = planOfPrices(
-      ctx.c.var.deps.config,
+      ctx.c.get('deps').config,
       sub.items.data.map((i) => i.price.id),
     );
     // A price we do not know is a configuration error: keep the plan rather than downgrade a paying tenant.
     if (paid) plan = paid;
     else
-      ctx.c.var.deps.logger.warn('subscription price matches no plan (STRIPE_PRICE_PRO/STRIPE_PRICE_ENTERPRISE)', {
+      ctx.c.get('deps').logger.warn('subscription price matches no plan (STRIPE_PRICE_PRO/STRIPE_PRICE_ENTERPRISE)', {
         eventId: ctx.event.id,
         tenantId: tenant.id,
       });
@@ -200,7 +200,7 @@ const handlers: Record<string, (ctx: Ctx) => Promise<Result>> = {
  */
 export async function processStripeEvent(c: Context<AppEnv>, event: StripeEventLike): Promise<{ outcome: Outcome; reason?: string }> {
   const created = new Date(event.created * 1000);
-  return c.var.deps.db.transaction(null, async (q) => {
+  return c.get('deps').db.transaction(null, async (q) => {
     const claimed = await q
       .insert(stripeEvents)
       .values({ id: event.id, type: event.type, stripeCreatedAt: created, outcome: 'ignored' })

@@ -11,7 +11,7 @@ const TOLERANCE_SECONDS = 300;
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
 export const receive: RouteHandler<typeof routes.receive, AppEnv> = async (c) => {
-  const { config, logger } = c.var.deps;
+  const { config, logger } = c.get('deps');
   if (!config.STRIPE_WEBHOOK_SECRET) throw new ApiError('service_unavailable', 'Stripe webhooks are not configured on this server');
   // The exact bytes Stripe signed: the sanitizer cached them when it parsed the JSON (a re-serialised body would not verify).
   const raw = decoder.decode(await c.req.arrayBuffer());

@@ -21,7 +21,7 @@ export const exportTenant: Handler<'exportTenant'> = async (c) => {
   await tenantDb.transaction((s) => audit(c, s, { action: 'tenant.exported', resourceType: 'tenant', resourceId: tenant.id, changes: { generatedAt } }));
   const body = tenantArchive(tenantDb, { tenantId: tenant.id, generatedAt }, (error) =>
     // The 200 is already sent: the client sees a cut-off archive, the log says why.
-    c.var.deps.logger.error('tenant export failed mid-stream', {
+    c.get('deps').logger.error('tenant export failed mid-stream', {
       requestId: c.get('requestId'),
       error: error instanceof Error ? error.message : String(error),
     }),
@@ -35,7 +35,7 @@ export const exportTenant: Handler<'exportTenant'> = async (c) => {
 
 export const deleteTenant: Handler<'deleteTenant'> = async (c) => {
   const { confirm } = c.req.valid('json');
-  const { config, logger } = c.var.deps;
+  const { config, logger } = c.get('deps');
   const principal = c.get('principal');
   const requestId = c.get('requestId');
   const tenantDb = c.get('tenantDb');
@@ -67,7 +67,7 @@ export const deleteTenant: Handler<'deleteTenant'> = async (c) => {
 
   const deleted = await tenantDb.transaction((s) => deleteTenantRows(s));
   // Cached credentials of this tenant die with it on this instance; elsewhere a cached one finds no rows (RLS) and cannot write (foreign keys).
-  c.var.principals.invalidateTenant(tenantDb.tenantId);
+  c.get('principals').invalidateTenant(tenantDb.tenantId);
   // The tenant's audit log is gone with it: this line is the lasting record (ids and counts, no personal data).
   logger.info('tenant.deleted', {
     requestId,

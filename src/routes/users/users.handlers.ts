@@ -77,14 +77,14 @@ export const update: Handler<'update'> = async (c) => {
     return after;
   });
   // Cached credentials of this tenant must not outlive a role or status change (src/lib/principal-cache.ts).
-  c.var.principals.invalidateTenant(c.get('tenantDb').tenantId);
+  c.get('principals').invalidateTenant(c.get('tenantDb').tenantId);
   return c.json({ data: toUser(updated) }, 200);
 };
 
 export const invite: Handler<'invite'> = async (c) => {
   const body = c.req.valid('json');
   const principal = c.get('principal');
-  const { config } = c.var.deps;
+  const { config } = c.get('deps');
   if (roleRank[body.role] > rankOf(principal)) throw forbidden('You cannot grant a role above your own');
   const tenantDb = c.get('tenantDb');
   const token = invitationToken.create(tenantDb.tenantId);
@@ -113,7 +113,7 @@ export const invite: Handler<'invite'> = async (c) => {
 
   const acceptUrl = `${config.APP_URL ?? new URL(c.req.url).origin}/invitations/accept?token=${encodeURIComponent(token)}`;
   // The invitation stands even if the email does not go out: the response carries acceptUrl to copy.
-  await deliver(c.var.deps, {
+  await deliver(c.get('deps'), {
     to: invitation.email,
     ...emails.invitation({ inviterName: principal.name, tenantName: principal.tenant.name, role: invitation.role, acceptUrl, expiresAt: invitation.expiresAt }),
   });

@@ -17,7 +17,7 @@ type Handler<R extends keyof typeof routes> = RouteHandler<(typeof routes)[R], A
 
 /** https only and no private/internal targets outside development/test (src/lib/ssrf.ts); checked again before every delivery. */
 async function assertDeliverableUrl(c: Context<AppEnv>, url: string) {
-  const { config, resolveHost } = c.var.deps;
+  const { config, resolveHost } = c.get('deps');
   const problem = await webhookUrlProblem(url, { allowPrivate: config.NODE_ENV !== 'production', resolve: resolveHost });
   if (problem) throw new ApiError('validation_error', `url ${problem}`, [{ field: 'url', message: problem }]);
 }
@@ -39,7 +39,7 @@ const deliveryRows = (s: Scoped, where: SQL | undefined) =>
 
 async function newSecret(c: Context<AppEnv>, tenantId: string) {
   const secret = newWebhookSecret();
-  return { secret, secretEncrypted: await encryptSecret(secretKeyMaterial(c.var.deps.config), tenantId, secret) };
+  return { secret, secretEncrypted: await encryptSecret(secretKeyMaterial(c.get('deps').config), tenantId, secret) };
 }
 
 const withSecret = (c: Context<AppEnv>, row: WebhookEndpoint, secret: string) => {

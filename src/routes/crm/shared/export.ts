@@ -71,7 +71,7 @@ export function registerExport<T extends CrmTable>(router: OpenAPIHono<AppEnv>, 
             .batch((s) => [s.selectShaped(table, q.statement)] as const)
             .catch((error: unknown) => {
               // The 200 is already sent: the client sees a cut-off body, the log says why.
-              c.var.deps.logger.error('export failed mid-stream', {
+              c.get('deps').logger.error('export failed mid-stream', {
                 requestId: c.get('requestId'),
                 error: error instanceof Error ? error.message : String(error),
               });
