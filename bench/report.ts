@@ -51,8 +51,9 @@ export function targetsOf(r: Results): Results['targets'] {
     out.push({ target, measured: measured ?? 'not measured', met: measured === null ? null : met });
 
   const ratios = r.load.filter((l) => l.name === 'list' && l.ratioToCeiling !== null).map((l) => `${l.ratioToCeiling} (x${l.connections})`);
-  const best = Math.max(...r.load.filter((l) => l.name === 'list' && l.ratioToCeiling !== null).map((l) => l.ratioToCeiling as number));
-  add('authenticated list >= 0.8 x bare-Hono ceiling', ratios.length ? ratios.join(', ') : null, best >= 0.8);
+  // Met only at every connection count: one good count (an idle single connection) says little about cost per request.
+  const worst = Math.min(...r.load.filter((l) => l.name === 'list' && l.ratioToCeiling !== null).map((l) => l.ratioToCeiling as number));
+  add('authenticated list >= 0.8 x bare-Hono ceiling (every connection count)', ratios.length ? ratios.join(', ') : null, worst >= 0.8);
 
   const readTrips = ['list', 'api_key_list', 'get_with_activities'].map((n) => [n, r.roundTrips[n]?.roundTrips] as const);
   const readsMeasured = readTrips.every(([, t]) => t !== undefined);
