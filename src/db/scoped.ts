@@ -20,7 +20,8 @@ export type TenantTable = PgTable & { tenantId: AnyPgColumn };
 export interface SelectOptions {
   where?: SQL;
   orderBy?: (SQL | AnyPgColumn)[];
-  limit?: number;
+  /** A number, or a placeholder in a shaped select. */
+  limit?: number | Placeholder;
   /** Row lock held until the transaction ends. */
   lock?: 'update' | 'no key update' | 'share' | 'key share';
   /** Computed columns returned next to the row's own (e.g. a correlated subquery). */
@@ -37,7 +38,7 @@ type InsertValues<T extends TenantTable> = Omit<T['$inferInsert'], 'tenantId'>;
 export interface ShapedSelect {
   /** Everything that changes the SQL text (which filters are present, the sort...), none of the values. */
   shape: string;
-  build(): Omit<SelectOptions, 'limit' | 'extra'> & { limit?: number | Placeholder };
+  build(): Omit<SelectOptions, 'extra'>;
   values: Record<string, unknown>;
 }
 
@@ -56,16 +57,22 @@ const compiledSelects = new Map<string, CompiledSelect>();
 /** Only a statement whose every parameter is a placeholder can be reused; one that bound a value is compiled per call. */
 const reusable = (params: unknown[]) => params.every((p) => is(p, Placeholder) || (is(p, Param) && is(p.value, Placeholder)));
 
-function compileSelect(q: Queryable, table: TenantTable, options: ReturnType<ShapedSelect['build']>): CompiledSelect {
-  const columns = getTableColumns(table as PgTable);
+/** A tenant's select of `table`'s columns (plus `extra`): the one builder behind select() and selectShaped(). */
+function selectOf(q: Queryable, table: TenantTable, tenant: unknown, options: SelectOptions) {
   let query = q
-    .select(columns)
+    .select({ ...getTableColumns(table as PgTable), ...options.extra })
     .from(table as PgTable)
-    .where(and(eq(table.tenantId, sql.placeholder(TENANT)), options.where))
+    .where(and(eq(table.tenantId, tenant), options.where))
     .$dynamic();
   if (options.orderBy) query = query.orderBy(...options.orderBy);
   if (options.limit !== undefined) query = query.limit(options.limit);
   if (options.lock) query = query.for(options.lock);
+  return query;
+}
+
+function compileSelect(q: Queryable, table: TenantTable, options: Omit<SelectOptions, 'extra'>): CompiledSelect {
+  const query = selectOf(q, table, sql.placeholder(TENANT), options);
+  const columns = getTableColumns(table as PgTable);
   const keys = Object.keys(columns);
   const decoders: Column[] = Object.values(columns);
   const decode = (rows: unknown[][]) =>
@@ -92,15 +99,7 @@ export function scopedQueries(q: Queryable, tenantId: string, defer?: Defer) {
     /** The tenant condition for hand-built joins and aggregates over `table` (plus `where`). */
     where: own,
     select<T extends TenantTable>(table: T, options: SelectOptions = {}): PromiseLike<T['$inferSelect'][]> {
-      let query = q
-        .select({ ...getTableColumns(table as PgTable), ...options.extra })
-        .from(table as PgTable)
-        .where(own(table, options.where))
-        .$dynamic();
-      if (options.orderBy) query = query.orderBy(...options.orderBy);
-      if (options.limit !== undefined) query = query.limit(options.limit);
-      if (options.lock) query = query.for(options.lock);
-      return query as unknown as PromiseLike<T['$inferSelect'][]>;
+      return selectOf(q, table, tenantId, options) as unknown as PromiseLike<T['$inferSelect'][]>;
     },
     /**
      * select() for a hot path: the statement is compiled on the first call of each shape and reused after,
