@@ -50,6 +50,9 @@ it.skipIf('skip' in setup)(
       expect(l.reqPerSec, l.name).toBeGreaterThan(0);
     }
     expect(r.load.find((l) => l.name === 'list')?.ratioToCeiling).toBeGreaterThan(0);
+    // Page one and the deep page are compared: they alternate at each connection count, not one whole series after the other.
+    const depth = r.load.filter((l) => l.name === 'page_one_large' || l.name === 'deep_page').map((l) => `${l.name}@${l.connections}`);
+    expect(depth).toEqual(r.meta.connections.flatMap((n) => [`page_one_large@${n}`, `deep_page@${n}`]));
     expect(r.ceiling.length).toBe(r.meta.connections.length);
     expect(r.ceiling.every((c) => c.reqPerSec > 0 && c.errors === 0)).toBe(true);
     expect(r.pgbench.every((p) => p.tps > 0)).toBe(true);
