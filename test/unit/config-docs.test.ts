@@ -17,7 +17,7 @@ const section = readme.slice(readme.indexOf('\n## Configuration'), readme.indexO
 const rows = section.split('\n').filter((line) => line.startsWith('| `'));
 const documented = new Set(rows.flatMap((row) => [...(row.split('|')[1] ?? '').matchAll(/`([A-Z0-9_]+)`/g)].map((m) => m[1]!)));
 // Read outside the schema: listen address, database choice and pool (Node/Deno start-up, Worker entry).
-const entries = ['src/node.ts', 'src/server.ts', 'src/worker.ts'].map(read).join('\n');
+const entries = ['src/node.ts', 'src/server.ts', 'src/worker-bindings.ts'].map(read).join('\n');
 
 describe('configuration docs', () => {
   it('reads the keys from the schema', () => {
