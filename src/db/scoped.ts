@@ -1,6 +1,7 @@
 import { and, type Column, count, eq, fillPlaceholders, getTableColumns, getTableName, is, Param, Placeholder, type Query, type SQL, sql } from 'drizzle-orm';
-import type { AnyPgColumn, PgTable, PgUpdateSetSource } from 'drizzle-orm/pg-core';
+import { type AnyPgColumn, type PgTable, PgTimestamp, type PgUpdateSetSource } from 'drizzle-orm/pg-core';
 import type { BatchResults, Database, Defer, Queryable } from './client.ts';
+import { isoTimestamp } from './iso-timestamp.ts';
 
 /**
  * Sends a lazy drizzle query now (then() starts it synchronously, unlike Promise.resolve or
@@ -40,6 +41,10 @@ export interface ShapedSelect {
   shape: string;
   build(): Omit<SelectOptions, 'extra'>;
   values: Record<string, unknown>;
+  /** Only these of the table's columns (property names), in this order; every column when absent. */
+  columns?: readonly string[];
+  /** Timestamps as ISO 8601 strings (what JSON shows) instead of Dates: rows bound for a response skip a Date per value. */
+  isoTimestamps?: boolean;
 }
 
 /** A statement compiled once: its text, its parameters (placeholders), and how its rows (arrays, in column order) decode. */
@@ -57,10 +62,23 @@ const compiledSelects = new Map<string, CompiledSelect>();
 /** Only a statement whose every parameter is a placeholder can be reused; one that bound a value is compiled per call. */
 const reusable = (params: unknown[]) => params.every((p) => is(p, Placeholder) || (is(p, Param) && is(p.value, Placeholder)));
 
+/** The table's columns by property name, or only `names` of them. */
+function columnsOf(table: TenantTable, names?: readonly string[]): Record<string, AnyPgColumn> {
+  const all = getTableColumns(table as PgTable);
+  if (!names) return all;
+  return Object.fromEntries(
+    names.map((name) => {
+      const column = all[name];
+      if (!column) throw new Error(`${getTableName(table)} has no column ${name}`);
+      return [name, column];
+    }),
+  );
+}
+
 /** A tenant's select of `table`'s columns (plus `extra`): the one builder behind select() and selectShaped(). */
-function selectOf(q: Queryable, table: TenantTable, tenant: unknown, options: SelectOptions) {
+function selectOf(q: Queryable, table: TenantTable, tenant: unknown, options: SelectOptions, columns = columnsOf(table)) {
   let query = q
-    .select({ ...getTableColumns(table as PgTable), ...options.extra })
+    .select({ ...columns, ...options.extra })
     .from(table as PgTable)
     .where(and(eq(table.tenantId, tenant), options.where))
     .$dynamic();
@@ -70,17 +88,27 @@ function selectOf(q: Queryable, table: TenantTable, tenant: unknown, options: Se
   return query;
 }
 
-function compileSelect(q: Queryable, table: TenantTable, options: Omit<SelectOptions, 'extra'>): CompiledSelect {
-  const query = selectOf(q, table, sql.placeholder(TENANT), options);
-  const columns = getTableColumns(table as PgTable);
+/** How one column's driver value becomes a row value: drizzle's mapping, or for `isoTimestamps` the ISO text of a timestamp. */
+function decoderOf(column: Column, isoTimestamps: boolean): (value: unknown) => unknown {
+  if (!isoTimestamps) return (value) => column.mapFromDriverValue(value);
+  if (is(column, PgTimestamp) && column.withTimezone) return (value) => isoTimestamp(value as string | Date);
+  return (value) => {
+    const mapped = column.mapFromDriverValue(value);
+    return mapped instanceof Date ? mapped.toISOString() : mapped;
+  };
+}
+
+function compileSelect(q: Queryable, table: TenantTable, statement: ShapedSelect): CompiledSelect {
+  const columns = columnsOf(table, statement.columns);
+  const query = selectOf(q, table, sql.placeholder(TENANT), statement.build(), columns);
   const keys = Object.keys(columns);
-  const decoders: Column[] = Object.values(columns);
+  const decoders = Object.values(columns).map((column) => decoderOf(column, statement.isoTimestamps === true));
   const decode = (rows: unknown[][]) =>
     rows.map((row) => {
       const out: Record<string, unknown> = {};
       for (let i = 0; i < keys.length; i++) {
         const value = row[i];
-        out[keys[i] as string] = value === null ? null : (decoders[i] as Column).mapFromDriverValue(value);
+        out[keys[i] as string] = value === null ? null : (decoders[i] as (value: unknown) => unknown)(value);
       }
       return out;
     });
@@ -105,12 +133,13 @@ export function scopedQueries(q: Queryable, tenantId: string, defer?: Defer) {
      * select() for a hot path: the statement is compiled on the first call of each shape and reused after,
      * and its rows are decoded column by column: building and compiling a drizzle select, and drizzle's generic
      * row mapping, were a sixth of a list request's CPU. The tenant condition is the data layer's, as in select().
+     * With `columns` or `isoTimestamps` the rows are not the table's row type: the caller says what they are.
      */
-    selectShaped<T extends TenantTable>(table: T, statement: ShapedSelect): PromiseLike<T['$inferSelect'][]> {
-      const key = `${getTableName(table)}\0${statement.shape}`;
+    selectShaped<T extends TenantTable, R = T['$inferSelect']>(table: T, statement: ShapedSelect): PromiseLike<R[]> {
+      const key = `${getTableName(table)}\0${statement.isoTimestamps ? 'iso' : 'date'}\0${statement.columns?.join(',') ?? '*'}\0${statement.shape}`;
       let compiled = compiledSelects.get(key);
       if (!compiled) {
-        compiled = compileSelect(q, table, statement.build());
+        compiled = compileSelect(q, table, statement);
         if (reusable(compiled.query.params)) {
           if (compiledSelects.size >= MAX_SHAPES) compiledSelects.clear();
           compiledSelects.set(key, compiled);
@@ -120,9 +149,9 @@ export function scopedQueries(q: Queryable, tenantId: string, defer?: Defer) {
       const params = fillPlaceholders(query.params, { ...statement.values, [TENANT]: tenantId });
       const prepare = () => q._.session.prepareQuery({ sql: query.sql, params }, undefined, undefined, true, decode);
       // Lazy like a drizzle builder (sent when awaited, see send()); _prepare is what drizzle's batch (Neon HTTP) reads.
-      const rows: PromiseLike<T['$inferSelect'][]> = {
+      const rows: PromiseLike<R[]> = {
         // biome-ignore lint/suspicious/noThenProperty: a lazy query is a thenable on purpose, as drizzle's builders are.
-        then: (resolve, reject) => (prepare().execute() as Promise<T['$inferSelect'][]>).then(resolve, reject),
+        then: (resolve, reject) => (prepare().execute() as Promise<R[]>).then(resolve, reject),
       };
       return Object.assign(rows, { _prepare: prepare });
     },

@@ -1,7 +1,8 @@
 import { eq, sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { leads } from '../../src/db/schema/index.ts';
+import { activities, leads } from '../../src/db/schema/index.ts';
 import { type ShapedSelect, TenantDb } from '../../src/db/scoped.ts';
+import { apiColumnsOf, toApi } from '../../src/routes/crm/shared/records.ts';
 import { createHarness, type Harness } from '../harness.ts';
 
 /**
@@ -21,6 +22,9 @@ beforeAll(async () => {
       const body = { lastName: `Shaped ${i}`, status, ...(i % 2 ? { email: `shaped${i}@${tenant}.example`, score: i * 10 } : {}) };
       expect((await h.request('POST', '/api/leads', { token: accessToken, body })).status).toBe(201);
     }
+    // A timestamp with an offset and one left null, for the API-form read below.
+    const activity = { type: 'call', subject: 'Shaped call', dueAt: '2026-05-01T10:00:00.123+02:00' };
+    expect((await h.request('POST', '/api/activities', { token: accessToken, body: activity })).status).toBe(201);
   }
 });
 
@@ -69,5 +73,36 @@ describe('Scoped.selectShaped', () => {
     const [plain] = await acme.batch((s) => [s.select(leads, { where: eq(leads.status, 'new'), orderBy: [leads.id], limit: 1000 })] as const);
     expect(shaped).toEqual(plain);
     expect(shaped[0]?.createdAt).toBeInstanceOf(Date);
+  });
+
+  it('reads rows in the API form when asked: only the shown columns, timestamps as toApi writes them', async () => {
+    for (const table of [leads, activities]) {
+      const statement: ShapedSelect = {
+        shape: 'api-form',
+        build: () => ({ orderBy: [table.id], limit: sql.placeholder('limit') }),
+        values: { limit: 1000 },
+        columns: apiColumnsOf(table),
+        isoTimestamps: true,
+      };
+      const [shaped] = await acme.batch((s) => [s.selectShaped(table, statement)] as const);
+      const [plain] = await acme.batch((s) => [s.select(table, { orderBy: [table.id], limit: 1000 })] as const);
+      expect(shaped.length).toBeGreaterThan(0);
+      expect(shaped).toEqual(plain.map(toApi));
+      const first = shaped[0] as Record<string, unknown>;
+      expect(first.createdAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+      expect(Object.keys(first)).not.toContain('tenantId');
+    }
+  });
+
+  it('keeps a compiled statement per column set and timestamp form: the same shape name does not mix them', async () => {
+    const statement = (api: boolean): ShapedSelect => ({
+      ...byStatus('form-check', 'new'),
+      ...(api ? { columns: apiColumnsOf(leads), isoTimestamps: true } : {}),
+    });
+    const api = await readShaped(acme, statement(true));
+    const rows = await readShaped(acme, statement(false));
+    expect((api[0] as Record<string, unknown>).createdAt).toEqual(expect.any(String));
+    expect(rows[0]?.createdAt).toBeInstanceOf(Date);
+    expect(rows[0]?.tenantId).toBe(acme.tenantId);
   });
 });

@@ -1,6 +1,5 @@
 import { isNotNull, isNull, sql } from 'drizzle-orm';
 import { accounts, activities, activityTypes, contacts, deals, leads, relatedTypes } from '../../../db/schema/index.ts';
-import { toApi } from '../shared/records.ts';
 import { crmResource } from '../shared/resource.ts';
 import { activitySchema, createActivitySchema, toActivity, updateActivitySchema } from './activities.schemas.ts';
 
@@ -33,7 +32,7 @@ const router = crmResource({
   // dueAt is nullable and keyset cursors need a NOT NULL column; filter by dueAt range instead.
   sortable: { createdAt: activities.createdAt, updatedAt: activities.updatedAt },
   ownOnlyRoles: ['sales_user', 'support_user'],
-  serialize: (row) => toActivity(toApi(row)),
+  serialize: toActivity,
   // relatedTo must name a record of the caller's tenant; stored as related_type/related_id.
   references: (input) => {
     const { relatedTo } = input as { relatedTo: RelatedTo };

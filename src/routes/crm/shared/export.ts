@@ -9,7 +9,6 @@ import { authorize } from '../../../middleware/authorize.ts';
 import type { BulkConfig } from './bulk.ts';
 import { csvLine } from './csv.ts';
 import { listQuery, listQuerySchema } from './list-query.ts';
-import { toApi } from './records.ts';
 import { type CrmTable, listSpecOf } from './resource.ts';
 
 /** Rows read per query while streaming: memory stays flat whatever the export's size. */
@@ -27,7 +26,7 @@ export function registerExport<T extends CrmTable>(router: OpenAPIHono<AppEnv>, 
   const action = crm.singular.toLowerCase();
   const listSpec = listSpecOf(crm);
   const columns = Object.keys(crm.schemas.record.shape);
-  const show = crm.serialize ?? toApi;
+  const show = crm.serialize ?? ((row: Record<string, unknown>) => row);
 
   const route = createRoute({
     method: 'get',
@@ -77,7 +76,8 @@ export function registerExport<T extends CrmTable>(router: OpenAPIHono<AppEnv>, 
               });
               throw error;
             });
-          const { data, pagination } = q.page.page(rows as Parameters<typeof show>[0][]);
+          // Rows in the API's form, as a list page reads them (src/routes/crm/shared/list-query.ts).
+          const { data, pagination } = q.page.page(rows as Record<string, unknown>[]);
           const lines = data.map((row) => {
             const shown = show(row);
             return csvLine(columns.map((k) => shown[k]));

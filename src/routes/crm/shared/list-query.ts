@@ -20,6 +20,8 @@ export type FilterSpec =
   | { kind: 'flag'; param: string; where: (on: boolean) => SQL; description: string };
 
 export interface ListSpec {
+  /** The columns a page reads (property names): the ones the API shows. */
+  columns: readonly string[];
   filters: FilterSpec[];
   /** Sortable NOT NULL columns by their API name; `createdAt` must be among them. */
   sortable: Record<string, AnyPgColumn>;
@@ -166,6 +168,9 @@ export function listQuery(spec: ListSpec, query: Record<string, unknown>, princi
       limit: sql.placeholder('limit'),
     }),
     values,
+    // The page is the response: the shown columns only, timestamps as the API writes them.
+    columns: spec.columns,
+    isoTimestamps: true,
   };
   const bound: Bind = (_name, value, column) => (column ? sql.param(value, column) : sql.param(value));
   return { page, statement, filters: () => and(...conditionsWith(bound)), withTotal: query.include === 'total' };

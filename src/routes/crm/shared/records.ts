@@ -1,18 +1,27 @@
+import { getTableColumns, type Table } from 'drizzle-orm';
 import type { Context } from 'hono';
 import type { AppEnv } from '../../../lib/context.ts';
 import { ApiError } from '../../../lib/errors.ts';
 
+/** Columns the API never shows: the tenant is the caller's own, `search` is an index column, `version` shows as the ETag. */
+const INTERNAL_COLUMNS = new Set(['tenantId', 'search', 'version']);
+
 /** A row as the API shows it: internal columns dropped, timestamps as ISO strings. */
 export function toApi<T extends Record<string, unknown>>(row: T): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  // for-in over a plain row, not Object.entries: this runs for every row of every list page.
   for (const k in row) {
-    if (k === 'tenantId' || k === 'search' || k === 'version') continue;
+    if (INTERNAL_COLUMNS.has(k)) continue;
     const v = row[k];
     out[k] = v instanceof Date ? v.toISOString() : v;
   }
   return out;
 }
+
+/**
+ * The columns toApi keeps, for a select that reads rows straight into the API's form (lists and exports:
+ * Scoped.selectShaped with isoTimestamps), so toApi has nothing left to do for them.
+ */
+export const apiColumnsOf = (table: Table) => Object.keys(getTableColumns(table)).filter((k) => !INTERNAL_COLUMNS.has(k));
 
 /** Strong ETag from the row's version counter. */
 export const etagOf = (row: { id: string; version: number }) => `"${row.id.slice(0, 8)}-${row.version}"`;

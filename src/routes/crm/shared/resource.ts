@@ -21,7 +21,7 @@ import { normalizeActivities, type RecentActivity, recentActivitiesSql } from '.
 import { type CustomFieldResource, customFieldDefinitionsOf, mergeCustomFields } from './custom-fields.ts';
 import { exampleIds } from './fields.ts';
 import { type FilterSpec, listQuery, listQuerySchema } from './list-query.ts';
-import { checkIfMatch, etagOf, stale, toApi } from './records.ts';
+import { apiColumnsOf, checkIfMatch, etagOf, stale, toApi } from './records.ts';
 import { assertReferences, type Reference } from './references.ts';
 import { assertUnique } from './unique.ts';
 
@@ -58,8 +58,11 @@ export interface CrmResourceConfig<
   /** Roles that may change or delete only records they own (SPEC section 5). */
   ownOnlyRoles: Role[];
   customFields?: CustomFieldResource;
-  /** How a row is shown (default toApi), for columns the API presents differently; also used for audit snapshots. */
-  serialize?: (row: Row) => Record<string, unknown>;
+  /**
+   * For columns the API presents differently: reshapes a row already in the API's form (toApi's output, or a
+   * list row read that way); also what audit snapshots and events hold. Default: as it is.
+   */
+  serialize?: (row: Record<string, unknown>) => Record<string, unknown>;
   /** GET /{id} embeds recent activities related to the record. */
   embedActivities?: (typeof relatedTypes)[number];
   /** Other records the input names (besides ownerId), checked to exist in the caller's tenant: a contact's accountId. */
@@ -93,6 +96,7 @@ function assertOwnership(principal: Principal, roles: Role[], row: Row | null, i
 }
 
 export const listSpecOf = <T extends CrmTable>(config: CrmResourceConfig<T>) => ({
+  columns: apiColumnsOf(config.table),
   filters: config.filters,
   sortable: config.sortable,
   id: config.table.id,
@@ -218,7 +222,8 @@ export function crmResource<T extends CrmTable, C extends z.ZodObject, U extends
   const { table, resource, singular } = config;
   const routes = crmRoutes(config);
   const listSpec = listSpecOf(config);
-  const show = config.serialize ?? toApi;
+  const serialize = config.serialize ?? ((row: Record<string, unknown>) => row);
+  const show = (row: Row) => serialize(toApi(row));
   const action = singular.toLowerCase();
   const countedLimit = limitOfResource[resource];
 
@@ -260,11 +265,18 @@ export function crmResource<T extends CrmTable, C extends z.ZodObject, U extends
   router.openapi(routes.list, (async (c: Context<AppEnv>) => {
     const query = (c.req as unknown as { valid(t: 'query'): Input }).valid('query');
     const q = listQuery(listSpec, query, c.get('principal'));
+    // Rows come in the API's form (q.statement reads the shown columns, timestamps as ISO text).
     const [rows, totals] = (await c
       .get('tenantDb')
-      .batch((s) => [s.selectShaped(table, q.statement), ...(q.withTotal ? [s.count(table, q.filters())] : [])])) as [Row[], { n: number }[] | undefined];
-    const { data, pagination } = q.page.page(rows as Row[]);
-    return c.json({ data: data.map(show), pagination: totals ? { ...pagination, total: Number(totals[0]?.n ?? 0) } : pagination }, 200);
+      .batch((s) => [s.selectShaped(table, q.statement), ...(q.withTotal ? [s.count(table, q.filters())] : [])])) as [
+      Record<string, unknown>[],
+      { n: number }[] | undefined,
+    ];
+    const { data, pagination } = q.page.page(rows);
+    return c.json(
+      { data: config.serialize ? data.map(config.serialize) : data, pagination: totals ? { ...pagination, total: Number(totals[0]?.n ?? 0) } : pagination },
+      200,
+    );
   }) as never);
 
   router.openapi(routes.get, (async (c: Context<AppEnv>) => {
