@@ -100,7 +100,7 @@ export function targetsOf(r: Results): Results['targets'] {
     w ? `${Math.round(w.gzipBytes / 1024)} KiB gzip (Stripe SDK ${stripe})` : null,
     !!w && w.gzipBytes <= 400 * 1024 && w.stripeAtStartup !== true,
   );
-  const firstRequest = w?.firstRequestMs != null ? `; first request +${w.firstRequestMs} ms wall (builds the routes)` : '';
+  const firstRequest = w?.firstRequestMs != null ? `; first request +${w.firstRequestMs} ms wall (loads the deps, builds the routes)` : '';
   add('Worker startup <= 50 ms', w?.startupMs != null ? `${w.startupMs} ms CPU${firstRequest}` : null, w?.startupMs != null && w.startupMs <= 50);
 
   const b = r.bcrypt;
