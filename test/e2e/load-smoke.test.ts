@@ -16,7 +16,9 @@ it.skipIf('skip' in setup)(
   async () => {
     if ('skip' in setup) return;
     const report = await runLoad(setup, { durationMs: 4_000, tenants: 3, concurrency: 6, rssWindowMs: 1_000, maxRssGrowthPercent: 20 });
-    console.log(`[load smoke] ${report.requests} requests, ${report.requestsPerSecond}/s, statuses ${JSON.stringify(report.statuses)}, RSS ${JSON.stringify(report.rssMb)}`);
+    console.log(
+      `[load smoke] ${report.requests} requests, ${report.requestsPerSecond}/s, statuses ${JSON.stringify(report.statuses)}, RSS ${JSON.stringify(report.rssMb)}`,
+    );
     expect(report.violations).toEqual([]);
     expect(report.requests).toBeGreaterThan(10);
     expect(Object.keys(report.statuses).some((s) => s.startsWith('POST 201'))).toBe(true);
