@@ -9,7 +9,7 @@ import { authorize } from '../../../middleware/authorize.ts';
 import type { BulkConfig } from './bulk.ts';
 import { csvLine } from './csv.ts';
 import { listQuery, listQuerySchema } from './list-query.ts';
-import { type CrmTable, listSpecOf } from './resource.ts';
+import { type CrmTable, listSpecOf, presenterOf } from './resource.ts';
 
 /** Rows read per query while streaming: memory stays flat whatever the export's size. */
 export const EXPORT_BATCH = 500;
@@ -26,7 +26,7 @@ export function registerExport<T extends CrmTable>(router: OpenAPIHono<AppEnv>, 
   const action = crm.singular.toLowerCase();
   const listSpec = listSpecOf(crm);
   const columns = Object.keys(crm.schemas.record.shape);
-  const show = crm.serialize ?? ((row: Record<string, unknown>) => row);
+  const show = presenterOf(crm);
 
   const route = createRoute({
     method: 'get',

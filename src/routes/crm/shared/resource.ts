@@ -95,6 +95,9 @@ function assertOwnership(principal: Principal, roles: Role[], row: Row | null, i
   }
 }
 
+/** How a row already in the API's form is shown: the resource's `serialize`, or as it is. */
+export const presenterOf = (config: Pick<CrmResourceConfig<CrmTable>, 'serialize'>) => config.serialize ?? ((row: Record<string, unknown>) => row);
+
 export const listSpecOf = <T extends CrmTable>(config: CrmResourceConfig<T>) => ({
   columns: apiColumnsOf(config.table),
   filters: config.filters,
@@ -222,8 +225,8 @@ export function crmResource<T extends CrmTable, C extends z.ZodObject, U extends
   const { table, resource, singular } = config;
   const routes = crmRoutes(config);
   const listSpec = listSpecOf(config);
-  const serialize = config.serialize ?? ((row: Record<string, unknown>) => row);
-  const show = (row: Row) => serialize(toApi(row));
+  const present = presenterOf(config);
+  const show = (row: Row) => present(toApi(row));
   const action = singular.toLowerCase();
   const countedLimit = limitOfResource[resource];
 
@@ -273,10 +276,7 @@ export function crmResource<T extends CrmTable, C extends z.ZodObject, U extends
       { n: number }[] | undefined,
     ];
     const { data, pagination } = q.page.page(rows);
-    return c.json(
-      { data: config.serialize ? data.map(config.serialize) : data, pagination: totals ? { ...pagination, total: Number(totals[0]?.n ?? 0) } : pagination },
-      200,
-    );
+    return c.json({ data: data.map(present), pagination: totals ? { ...pagination, total: Number(totals[0]?.n ?? 0) } : pagination }, 200);
   }) as never);
 
   router.openapi(routes.get, (async (c: Context<AppEnv>) => {
